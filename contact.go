@@ -1,0 +1,30 @@
+package liaisond
+
+import "strings"
+
+// Contact is a person or role with a mail address, as named in a statement.
+type Contact struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// String returns the contact as an RFC 5322 mailbox ("Name <email>"), or the bare address
+// when there is no name.
+func (c Contact) String() string {
+	if c.Name == "" {
+		return c.Email
+	}
+	if strings.ContainsAny(c.Name, "\",.;:<>@()[]\\") {
+		return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(c.Name) + `" <` + c.Email + ">"
+	}
+	return c.Name + " <" + c.Email + ">"
+}
+
+// NormalEmail returns the address trimmed, without surrounding angle brackets, lower-cased:
+// the form in which two addresses are compared.
+func NormalEmail(addr string) string {
+	addr = strings.TrimSpace(addr)
+	addr = strings.TrimPrefix(addr, "<")
+	addr = strings.TrimSuffix(addr, ">")
+	return strings.ToLower(strings.TrimSpace(addr))
+}

@@ -1,0 +1,349 @@
+package parse
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/emersion/go-message/mail"
+
+	liaisond "github.com/ietf-tools/liaisond"
+)
+
+var (
+	tgppMeeting   = regexp.MustCompile(`(?im)^\s*(3GPP\s+TSG[- ]?(?:SA|CT|RAN|GERAN)(?:[- ]?WG[- ]?\d|\d)?)\b`)
+	ituHeading    = regexp.MustCompile(`(?i)\bLIAISON STATEMENT\b|\bINTERNATIONAL TELECOMMUNICATION UNION\b`)
+	liaisonWord   = regexp.MustCompile(`(?i)\bliaison\b|\bLS\b|\bliaise-\d`)
+	mailmanFooter = regexp.MustCompile(`(?s)\n_{20,}\n[^\n]{0,80}(?:mailing list|list --)[^\n]*\n.*$`)
+	blankRun      = regexp.MustCompile(`\n{3,}`)
+	forWord       = regexp.MustCompile(`(?i)\bfor\b`)
+	groupContact  = regexp.MustCompile(`^(.*?)\s*\(([^()]*@[^()]*)\)\s*$`)
+)
+
+// builder turns a chain of layers into a statement on a Result.
+type builder struct {
+	opts  Options
+	res   *Result
+	ent   *entity
+	chain []*layer
+	dt    bool // a Datatracker notification
+}
+
+// isDatatracker reports whether the mail is the Datatracker's liaison tool announcing a
+// statement.
+func isDatatracker(h mail.Header) bool {
+	from := firstAddress(headerText(h, "From"))
+	if from != nil {
+		switch strings.ToLower(from.Email) {
+		case "statements@ietf.org", "lsmt@ietf.org":
+			return true
+		}
+	}
+	return dtWrapperRe.MatchString(headerText(h, "Subject")) && from != nil && ietfSide(from.Email)
+}
+
+// statementLayer is the innermost layer that carries a field block, else the innermost.
+func (b *builder) statementLayer() int {
+	for i := len(b.chain) - 1; i >= 0; i-- {
+		if countLabels(stripQuoted(b.chain[i].text)) >= 2 {
+			return i
+		}
+	}
+	return len(b.chain) - 1
+}
+
+func (b *builder) build() {
+	res := b.res
+	idx := b.statementLayer()
+	l := b.chain[idx]
+	text := stripQuoted(l.text)
+	fs := scanFields(text)
+	files := allFiles(b.ent)
+	cover, coverTitle := fields{}, ""
+	if !fs.has("title") || !fs.has("to") && !fs.has("foraction") && !fs.has("forcomment") && !fs.has("forinfo") {
+		cover, coverTitle = b.coverSheet(files)
+		fs = fillFrom(fs, cover)
+	}
+
+	if reason := b.evidence(fs, l, files, cover); reason != "" {
+		res.Kind = NotStatement
+		res.Reason = reason
+		res.Ack = liaisond.Ack{Reason: "not a statement"}
+		return
+	}
+	st := &res.Statement
+
+	// Title: the statement's own beats the subject.
+	st.Title = firstNonEmpty(fs.value("title"), fs.value("subject"), coverTitle)
+	if st.Title == "" {
+		subj := l.subject
+		if subj == "" {
+			subj = b.chain[0].subject
+		}
+		st.Title = titleFromSubject(subj)
+		if st.Title != "" {
+			res.problem("no Title field; title taken from the subject")
+		}
+	}
+	st.Title = strings.Trim(collapseSpace(st.Title), `"`)
+
+	// Who sent it.
+	sender, fromBody := b.sender(idx, fs)
+	st.FromContact = sender
+	if sender == nil || sender.Email == "" {
+		res.problem("sender's address unknown")
+	}
+	if fromBody {
+		res.problem("sender taken from a forwarded body: acknowledge only after confirmation")
+	}
+
+	// From organisation and group.
+	groupText := fs.value("from")
+	if m := groupContact.FindStringSubmatch(groupText); m != nil {
+		groupText = m[1]
+	}
+	meeting := ""
+	if m := tgppMeeting.FindStringSubmatch(text); m != nil {
+		meeting = m[1]
+	}
+	senderEmail := ""
+	if sender != nil {
+		senderEmail = sender.Email
+	}
+	st.FromOrg = firstNonEmpty(orgByText(groupText), orgByText(meeting), orgByDomain(senderEmail))
+	if st.FromOrg == "" && groupText == "" {
+		st.FromOrg = orgByText(st.Title)
+	}
+	switch {
+	case st.FromOrg == "3GPP" && meeting != "" && !tgppWG.MatchString(groupText):
+		st.FromGroups = []string{normalizeFromGroup(meeting, "3GPP")}
+	case groupText != "":
+		st.FromGroups = []string{normalizeFromGroup(groupText, st.FromOrg)}
+	case st.FromOrg != "":
+		st.FromGroups = []string{st.FromOrg}
+		res.problem("no From/Source field; sending group is only the organisation")
+	}
+	if st.FromOrg == "IETF" {
+		res.Kind = NotStatement
+		res.Reason = "the IETF's own outgoing statement (from " + groupText + "), not recorded as incoming"
+		res.Statement = liaisond.Statement{}
+		res.Ack = liaisond.Ack{Reason: "not an incoming statement"}
+		return
+	}
+
+	// Addressed IETF bodies.
+	st.ToGroups = ietfGroups(fs.value("to"), fs.value("foraction"), fs.value("forcomment"), fs.value("forinfo"))
+	if len(st.ToGroups) == 0 && fs.has("purpose") {
+		st.ToGroups = ietfGroups(perRecipientGroups(fs.value("purpose"))...)
+	}
+	if len(st.ToGroups) == 0 {
+		var addrs []string
+		for _, c := range l.to {
+			addrs = append(addrs, c.Email)
+		}
+		st.ToGroups = groupsFromAddresses(addrs)
+		if len(st.ToGroups) > 0 {
+			res.problem("no IETF group named in the statement; taken from the addresses it was sent to")
+		}
+	}
+
+	// Contacts.
+	for _, f := range fs.all["response"] {
+		st.ResponseContacts = mergeContacts(st.ResponseContacts, contactsIn(f.text())...)
+	}
+	for _, f := range fs.all["technical"] {
+		st.TechnicalContacts = mergeContacts(st.TechnicalContacts, contactsIn(f.text())...)
+	}
+	st.ToContacts = mergeContacts(nil, l.to...)
+	st.CcContacts = mergeContacts(nil, l.cc...)
+	for _, f := range fs.all["cc"] {
+		st.CcContacts = mergeContacts(st.CcContacts, contactsIn(f.text())...)
+	}
+
+	// Purpose and deadline.
+	st.Purpose = purposeOf(fs, st.Title)
+	if f, ok := fs.get("deadline"); ok {
+		if d, ok := parseDeadline(f.oneLine()); ok {
+			st.Deadline = d
+		} else if !emptyValue(f.oneLine()) {
+			res.problem(fmt.Sprintf("deadline %q not understood", f.oneLine()))
+		}
+	}
+
+	// Body, identifiers, files.
+	st.Body = cleanBody(l.text)
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Filename)
+	}
+	head := text
+	if len(head) > 2000 {
+		head = head[:2000]
+	}
+	st.OtherIdentifiers = identifiers(st.Title, b.chain[0].subject, l.subject, fs.value("reference"), head, strings.Join(names, "\n"))
+	for _, f := range files {
+		st.Attachments = append(st.Attachments, f.Attachment)
+	}
+	res.Files = files
+
+	if idx > 0 {
+		fwd, _ := b.headerSender(b.chain[0])
+		st.ForwardedBy = fwd
+	}
+	if b.dt {
+		res.Datatracker = true
+	}
+	res.Kind = Statement
+	for _, p := range st.Problems() {
+		res.problem(p)
+	}
+	if st.Purpose == liaisond.PurposeResponse {
+		res.problem("purpose response: link the statement it answers")
+	}
+	res.Ack = b.ack(st, fromBody)
+	st.Normalize()
+}
+
+// sender finds who sent the statement; fromBody is true when the address was read out of a
+// forwarded body rather than a real header.
+func (b *builder) sender(idx int, fs fields) (*liaisond.Contact, bool) {
+	if b.dt {
+		if cs := contactsIn(fs.value("from")); len(cs) > 0 {
+			return &cs[0], false
+		}
+	}
+	l := b.chain[idx]
+	if l.header != nil {
+		return b.headerSender(l)
+	}
+	return l.from, true
+}
+
+// headerSender is the author of a real message: From, or for a list copy whose From the list
+// rewrote, Reply-To or X-Original-From.
+func (b *builder) headerSender(l *layer) (*liaisond.Contact, bool) {
+	if l.header != nil && listRewritten(*l.header, l.from) {
+		if len(l.replyTo) > 0 {
+			c := l.replyTo[0]
+			if c.Name == "" && l.from != nil {
+				c.Name = strings.TrimSpace(strings.Split(l.from.Name, " via ")[0])
+			}
+			return &c, false
+		}
+		if c := firstAddress(headerText(*l.header, "X-Original-From")); c != nil {
+			return c, false
+		}
+	}
+	return l.from, l.header == nil
+}
+
+// evidence returns why the text is not a statement, or "" when it is one.
+func (b *builder) evidence(fs fields, l *layer, files []File, cover fields) string {
+	n := 0
+	for _, k := range evidenceKeys {
+		if fs.has(k) {
+			n++
+		}
+	}
+	if fs.has("title") && n >= 2 || n >= 3 {
+		return ""
+	}
+	if b.dt && fs.has("title") {
+		return ""
+	}
+	subject := b.chain[0].subject
+	reply := subjectIsReply(subject)
+	if !reply && hasDocument(files) && (liaisonWord.MatchString(subject) || liaisonWord.MatchString(l.subject) || ituHeading.MatchString(l.text)) {
+		b.res.problem("no statement field block found; fields taken from the subject and headers")
+		return ""
+	}
+	quotedFields := countLabels(quotedOnly(b.ent.text))
+	switch {
+	case reply && quotedFields >= 2:
+		return "discussion of a liaison statement (a reply quoting it), not a statement"
+	case reply:
+		return "a reply in a discussion, not a statement"
+	case strings.TrimSpace(b.ent.header.Get("List-Unsubscribe")) != "" && strings.EqualFold(strings.TrimSpace(b.ent.header.Get("Precedence")), "bulk"):
+		return "bulk mail or newsletter, not a statement"
+	}
+	return "no liaison statement found: no field block (Title, From, To, Purpose) and no statement document attached"
+}
+
+func hasDocument(files []File) bool {
+	for _, f := range files {
+		switch {
+		case f.ContentType == "application/pdf", strings.Contains(f.ContentType, "word"),
+			strings.Contains(f.ContentType, "zip"), strings.HasSuffix(strings.ToLower(f.Filename), ".pdf"),
+			strings.HasSuffix(strings.ToLower(f.Filename), ".docx"), strings.HasSuffix(strings.ToLower(f.Filename), ".doc"):
+			return true
+		}
+	}
+	return false
+}
+
+// quotedOnly returns the quoted lines of text, unquoted.
+func quotedOnly(text string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(text, "\n") {
+		t := strings.TrimLeft(l, " ")
+		if strings.HasPrefix(t, ">") {
+			b.WriteString(strings.TrimPrefix(strings.TrimLeft(t, ">"), " "))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// perRecipientGroups returns the clauses of an ITU "FOR : CCAMP for action; others for
+// information" line that name a group.
+func perRecipientGroups(v string) []string {
+	var out []string
+	for _, c := range clauseSep.Split(v, -1) {
+		c = purposeWords.ReplaceAllString(c, "")
+		c = strings.TrimSpace(forWord.ReplaceAllString(c, ""))
+		out = append(out, c)
+	}
+	return out
+}
+
+// allFiles lists the attachments of a message and of the messages attached to it; the
+// message/rfc822 wrappers themselves are not files.
+func allFiles(e *entity) []File {
+	files := append([]File(nil), e.files...)
+	for _, in := range e.inner {
+		files = append(files, allFiles(in)...)
+	}
+	return files
+}
+
+// fillFrom adds to fs the fields it lacks from other (a cover sheet).
+func fillFrom(fs, other fields) fields {
+	for k, f := range other.first {
+		if _, ok := fs.first[k]; !ok {
+			fs.first[k] = f
+			fs.all[k] = other.all[k]
+		}
+	}
+	return fs
+}
+
+// cleanBody is the statement's text as a reader sees it: no list footer, no runs of blank
+// lines, no trailing space.
+func cleanBody(text string) string {
+	text = mailmanFooter.ReplaceAllString("\n"+text, "")
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \t")
+	}
+	text = blankRun.ReplaceAllString(strings.Join(lines, "\n"), "\n\n")
+	return strings.TrimSpace(text)
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}

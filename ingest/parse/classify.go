@@ -1,0 +1,143 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/emersion/go-message/mail"
+)
+
+var (
+	autoReplySubject = regexp.MustCompile(`(?i)^\s*(?:automatic reply|auto(?:matic)?[- ]?reply|auto[- ]?response|autoreply|out of (?:the )?office|ooo\b|abwesenheitsnotiz|automatische antwort|réponse automatique|reponse automatique|absence|respuesta automática|respuesta automatica|risposta automatica|automatisch antwoord|autosvar|automaattinen vastaus|自动回复|自動回覆|自動応答|不在|odpowiedź automatyczna|автоматический ответ|resposta automática)\b`)
+	bounceSubject    = regexp.MustCompile(`(?i)^\s*(?:undeliver(?:ed|able)|delivery status notification|mail delivery (?:failed|failure|system)|returned mail|failure notice|non[- ]?delivery|delivery (?:failure|has failed)|nicht zustellbar|unzustellbar|non remis|read:|gelesen:|lu :|read receipt)`)
+	digestSubject    = regexp.MustCompile(`(?i)\bdigest\b(?:,\s*vol|\s+vol|\s+v\d|\s+#|\s+\d)`)
+	mailerDaemon     = regexp.MustCompile(`(?i)^(?:mailer-daemon|postmaster)$`)
+	daemonLocal      = regexp.MustCompile(`(?i)^(?:mailer-daemon|postmaster|mail-daemon|maildelivery|bounces?|bounce[-+].*|.*-bounces|.*-request|owner-.*|.*-owner|no-?reply|do-?not-?reply|donotreply|noreply[-+.].*|notifications?|auto-?reply)$`)
+)
+
+// notStatement says why a message's headers alone make it something other than a statement:
+// our own mail, a bounce or receipt, an auto-reply, a digest, spam. Empty when the headers
+// leave it open.
+func notStatement(h mail.Header, ent *entity, opts Options, datatracker bool) string {
+	if h.Get("X-Liaisond") != "" {
+		return "our own mail coming back (X-Liaisond header)"
+	}
+	if id := messageID(h); id != "" && ownDomain(id, opts) {
+		return "our own mail coming back (Message-ID " + id + ")"
+	}
+	if from := firstAddress(headerText(h, "From")); from != nil && isOwnAddress(from.Email, opts) {
+		return "our own mail coming back (From " + from.Email + ")"
+	}
+	if ent.report {
+		return "delivery or disposition report (multipart/report): a bounce or read receipt, not a statement"
+	}
+	rp := strings.TrimSpace(h.Get("Return-Path"))
+	if rp == "<>" {
+		return "null sender (Return-Path <>): a bounce or automatic notice"
+	}
+	if from := firstAddress(headerText(h, "From")); from != nil {
+		if local := localPart(from.Email); mailerDaemon.MatchString(local) {
+			return "mail from " + from.Email + ": a delivery notice"
+		}
+	}
+	subject := headerText(h, "Subject")
+	if auto := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); auto != "" && !strings.HasPrefix(auto, "no") {
+		if !(datatracker && strings.HasPrefix(auto, "auto-generated")) {
+			return "automatic mail (Auto-Submitted: " + auto + "), never a statement nor acknowledged"
+		}
+	}
+	if h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" || strings.EqualFold(strings.TrimSpace(h.Get("Precedence")), "auto_reply") {
+		return "auto-reply (X-Autoreply / Precedence: auto_reply)"
+	}
+	if autoReplySubject.MatchString(subject) {
+		return "out-of-office or automatic reply (subject " + quoteShort(subject) + ")"
+	}
+	if bounceSubject.MatchString(subject) {
+		return "delivery or read notice (subject " + quoteShort(subject) + ")"
+	}
+	if ent.digest || digestSubject.MatchString(subject) {
+		return "mailing list digest: statements in it are recorded when they arrive on their own"
+	}
+	if strings.EqualFold(strings.TrimSpace(h.Get("X-Spam-Flag")), "yes") ||
+		strings.HasPrefix(strings.ToLower(strings.TrimSpace(h.Get("X-Spam-Status"))), "yes") {
+		return "marked as spam (X-Spam-Flag / X-Spam-Status)"
+	}
+	return ""
+}
+
+func quoteShort(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return `"` + s + `"`
+}
+
+func localPart(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[:i]
+	}
+	return addr
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(strings.Trim(addr[i+1:], "> "))
+	}
+	return ""
+}
+
+// ownDomain reports whether a Message-ID was made by us.
+func ownDomain(id string, opts Options) bool {
+	d := domainOf(id)
+	for _, o := range opts.OwnDomains {
+		if d != "" && strings.EqualFold(d, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// isOwnAddress reports whether addr is one of ours, sub-addresses included.
+func isOwnAddress(addr string, opts Options) bool {
+	a := strings.ToLower(strings.TrimSpace(addr))
+	local, domain := localPart(a), domainOf(a)
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	for _, o := range opts.OwnAddresses {
+		o = strings.ToLower(strings.TrimSpace(o))
+		if a == o || local+"@"+domain == o {
+			return true
+		}
+	}
+	return false
+}
+
+// noReplyAddress reports whether an address belongs to a daemon, a list machine or a
+// no-reply sender: never acknowledged.
+func noReplyAddress(addr string) bool {
+	return daemonLocal.MatchString(localPart(strings.ToLower(addr)))
+}
+
+// headerText returns a header field decoded (RFC 2047), or its raw value when the charset is
+// unknown.
+func headerText(h mail.Header, key string) string {
+	v, err := h.Text(key)
+	if err != nil || v == "" {
+		v = h.Get(key)
+	}
+	return collapseSpace(strings.ToValidUTF8(v, "\uFFFD"))
+}
+
+// messageID returns the Message-ID without angle brackets, leniently.
+func messageID(h mail.Header) string {
+	if id, err := h.MessageID(); err == nil && id != "" {
+		return id
+	}
+	v := strings.TrimSpace(h.Get("Message-Id"))
+	v = strings.TrimPrefix(v, "<")
+	if i := strings.IndexByte(v, '>'); i >= 0 {
+		v = v[:i]
+	}
+	return strings.TrimSpace(v)
+}

@@ -1,0 +1,313 @@
+package parse
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/unicode/norm"
+
+	liaisond "github.com/ietf-tools/liaisond"
+)
+
+// expectation is a corpus case's .json: what a careful person records from the .eml
+// (testdata/corpus/README.md and SCHEMA.md).
+type expectation struct {
+	Case        string   `json:"case"`
+	MessageID   string   `json:"message_id"`
+	IsLiaison   bool     `json:"is_liaison"`
+	ShouldAck   bool     `json:"should_ack"`
+	AckTo       []string `json:"ack_to"`
+	Title       *string  `json:"title"`
+	FromOrg     *string  `json:"from_org"`
+	FromGroup   *string  `json:"from_group"`
+	ToGroups    []string `json:"to_groups"`
+	Sender      *struct {
+		Name  *string `json:"name"`
+		Email string  `json:"email"`
+	} `json:"sender"`
+	Contacts *struct {
+		Response  []string `json:"response"`
+		Technical []string `json:"technical"`
+		Cc        []string `json:"cc"`
+	} `json:"contacts"`
+	Purpose     *string `json:"purpose"`
+	Deadline    *string `json:"deadline"`
+	Attachments []struct {
+		Filename      string  `json:"filename"`
+		ContentType   string  `json:"content_type"`
+		Size          *int64  `json:"size"`
+		SHA256        *string `json:"sha256"`
+		Optional      bool    `json:"optional"`
+		FilenameCheck string  `json:"filename_check"`
+	} `json:"attachments"`
+	ForwardedBy  *string         `json:"forwarded_by"`
+	Outcome      string          `json:"outcome"`
+	ScoredFields []string        `json:"scored_fields"`
+	Aliases      json.RawMessage `json:"aliases"`
+	BodyContains []string        `json:"body_contains"`
+}
+
+type aliases struct {
+	Title     []string            `json:"title"`
+	FromOrg   []string            `json:"from_org"`
+	FromGroup []string            `json:"from_group"`
+	Purpose   []string            `json:"purpose"`
+	ToGroups  map[string][]string `json:"to_groups"`
+}
+
+var wsRun = regexp.MustCompile(`\s+`)
+
+func normText(s string) string {
+	s = norm.NFC.String(strings.ReplaceAll(s, "\u00a0", " "))
+	return strings.ToLower(strings.TrimSpace(wsRun.ReplaceAllString(s, " ")))
+}
+
+func normGroup(s string) string {
+	s = normText(s)
+	s = strings.TrimPrefix(s, "ietf ")
+	for _, suf := range []string{" wg", " working group", " area"} {
+		s = strings.TrimSuffix(s, suf)
+	}
+	return s
+}
+
+func normEmails(l []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, e := range l {
+		n := liaisond.NormalEmail(e)
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contactEmails(cs []liaisond.Contact) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Email)
+	}
+	return normEmails(out)
+}
+
+func oneOf(got string, want string, alts []string, n func(string) string) bool {
+	if n(got) == n(want) {
+		return true
+	}
+	for _, a := range alts {
+		if n(got) == n(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func safeName(n string) bool {
+	if n == "" || strings.ContainsAny(n, "/\\\x00") || strings.HasPrefix(n, ".") {
+		return false
+	}
+	return true
+}
+
+// TestCorpus parses every sample mail and compares it, field by field, with what a careful
+// person records from it (the rules of testdata/corpus/README.md).
+func TestCorpus(t *testing.T) {
+	emls, _ := filepath.Glob("testdata/corpus/*.eml")
+	if len(emls) == 0 {
+		t.Fatal("no corpus in testdata/corpus")
+	}
+	for _, eml := range emls {
+		name := strings.TrimSuffix(filepath.Base(eml), ".eml")
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(eml)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want expectation
+			js, err := os.ReadFile(strings.TrimSuffix(eml, ".eml") + ".json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(js, &want); err != nil {
+				t.Fatal(err)
+			}
+			var al aliases
+			_ = json.Unmarshal(want.Aliases, &al)
+			res, err := Parse(raw, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkCorpusCase(t, want, al, res)
+		})
+	}
+}
+
+func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
+	t.Helper()
+	st := res.Statement
+	if res.MessageID != strings.Trim(want.MessageID, "<>") {
+		t.Errorf("message_id = %q, want %q", res.MessageID, want.MessageID)
+	}
+	if got := res.Kind == Statement; got != want.IsLiaison {
+		t.Fatalf("liaison = %v (reason %q), want %v", got, res.Reason, want.IsLiaison)
+	}
+	if !want.IsLiaison {
+		if res.Reason == "" {
+			t.Error("not a statement without a reason")
+		}
+		if res.Ack.Send {
+			t.Error("ack.send for a non-statement")
+		}
+		return
+	}
+	scored := map[string]bool{}
+	for _, f := range want.ScoredFields {
+		scored[f] = true
+	}
+	// A duplicate's acknowledgement is the store's decision; parse alone cannot know it.
+	if want.Outcome != "duplicate" && scored["should_ack"] {
+		if res.Ack.Send != want.ShouldAck {
+			t.Errorf("ack.send = %v (%s), want %v", res.Ack.Send, res.Ack.Reason, want.ShouldAck)
+		}
+		if got, w := normEmails(res.Ack.To), normEmails(want.AckTo); strings.Join(got, ",") != strings.Join(w, ",") {
+			t.Errorf("ack.to = %v, want %v", got, w)
+		}
+	}
+	if want.Title != nil && !oneOf(st.Title, *want.Title, al.Title, normText) {
+		t.Errorf("title = %q, want %q", st.Title, *want.Title)
+	}
+	if !scored["from_org"] {
+		return
+	}
+	if want.FromOrg != nil && !oneOf(st.FromOrg, *want.FromOrg, al.FromOrg, normText) {
+		t.Errorf("from_org = %q, want %q", st.FromOrg, *want.FromOrg)
+	}
+	if want.FromGroup != nil {
+		got := ""
+		if len(st.FromGroups) > 0 {
+			got = st.FromGroups[0]
+		}
+		if !oneOf(got, *want.FromGroup, al.FromGroup, normText) {
+			t.Errorf("from_group = %q, want %q", got, *want.FromGroup)
+		}
+	}
+	checkToGroups(t, st.ToGroups, want.ToGroups, al.ToGroups)
+	if want.Sender != nil {
+		if st.FromContact == nil || liaisond.NormalEmail(st.FromContact.Email) != liaisond.NormalEmail(want.Sender.Email) {
+			t.Errorf("from_contact = %+v, want %s", st.FromContact, want.Sender.Email)
+		} else if want.Sender.Name != nil && normText(st.FromContact.Name) != normText(*want.Sender.Name) {
+			t.Errorf("from_contact name = %q, want %q", st.FromContact.Name, *want.Sender.Name)
+		}
+	}
+	if c := want.Contacts; c != nil {
+		for _, x := range []struct {
+			name      string
+			got, want []string
+		}{
+			{"response", contactEmails(st.ResponseContacts), normEmails(c.Response)},
+			{"technical", contactEmails(st.TechnicalContacts), normEmails(c.Technical)},
+			{"cc", contactEmails(st.CcContacts), normEmails(c.Cc)},
+		} {
+			if strings.Join(x.got, ",") != strings.Join(x.want, ",") {
+				t.Errorf("%s contacts = %v, want %v", x.name, x.got, x.want)
+			}
+		}
+	}
+	if want.Purpose != nil {
+		got := string(st.Purpose)
+		if got == "info" {
+			got = "information"
+		}
+		if !oneOf(got, *want.Purpose, al.Purpose, normText) {
+			t.Errorf("purpose = %q, want %q", st.Purpose, *want.Purpose)
+		}
+	}
+	wantDeadline := ""
+	if want.Deadline != nil {
+		wantDeadline = *want.Deadline
+	}
+	if st.Deadline != wantDeadline {
+		t.Errorf("deadline = %q, want %q", st.Deadline, wantDeadline)
+	}
+	checkAttachments(t, st.Attachments, want)
+	wantFwd := ""
+	if want.ForwardedBy != nil {
+		wantFwd = liaisond.NormalEmail(*want.ForwardedBy)
+	}
+	gotFwd := ""
+	if st.ForwardedBy != nil {
+		gotFwd = liaisond.NormalEmail(st.ForwardedBy.Email)
+	}
+	if gotFwd != wantFwd {
+		t.Errorf("forwarded_by = %q, want %q", gotFwd, wantFwd)
+	}
+	for _, snip := range want.BodyContains {
+		if !strings.Contains(normText(st.Body), normText(snip)) {
+			t.Errorf("body lacks %q", snip)
+		}
+	}
+	if strings.ContainsRune(st.Title+st.Body, 0) {
+		t.Error("NUL in stored text")
+	}
+}
+
+func checkToGroups(t *testing.T, got, want []string, al map[string][]string) {
+	t.Helper()
+	used := make([]bool, len(got))
+	for _, w := range want {
+		found := false
+		for i, g := range got {
+			if !used[i] && oneOf(g, w, al[w], normGroup) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("to_groups = %v, missing %q", got, w)
+		}
+	}
+	for i, u := range used {
+		if !u {
+			t.Errorf("to_groups has extra %q", got[i])
+		}
+	}
+}
+
+func checkAttachments(t *testing.T, got []liaisond.Attachment, want expectation) {
+	t.Helper()
+	used := make([]bool, len(got))
+	for _, w := range want.Attachments {
+		found := false
+		for i, g := range got {
+			if used[i] || strings.ToLower(g.ContentType) != strings.ToLower(w.ContentType) {
+				continue
+			}
+			if w.Size != nil && g.Size != *w.Size || w.SHA256 != nil && g.SHA256 != *w.SHA256 {
+				continue
+			}
+			nameOK := norm.NFC.String(g.Filename) == norm.NFC.String(w.Filename) ||
+				w.FilenameCheck == "declared_or_safe" && safeName(g.Filename)
+			if !nameOK {
+				continue
+			}
+			used[i], found = true, true
+			break
+		}
+		if !found && !w.Optional {
+			t.Errorf("attachment %q (%s) not found in %+v", w.Filename, w.ContentType, got)
+		}
+	}
+	for i, u := range used {
+		if !u {
+			t.Errorf("extra attachment %+v", got[i])
+		}
+	}
+}

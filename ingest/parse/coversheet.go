@@ -1,0 +1,53 @@
+package parse
+
+import (
+	"strings"
+
+	"github.com/ietf-tools/liaisond/ingest/parse/doctext"
+)
+
+// coverSheet reads the field block out of attached statement documents (DOCX, PDF), for mail
+// whose body lacks the fields. It returns the fields found and the first document title.
+func (b *builder) coverSheet(files []File) (fields, string) {
+	all := fields{first: map[string]field{}, all: map[string][]field{}}
+	title := ""
+	for _, f := range files {
+		doc, ok := b.document(f)
+		if !ok {
+			continue
+		}
+		all = fillFrom(all, scanFields(doc.Text))
+		if title == "" {
+			title = strings.TrimSpace(doc.Title)
+		}
+	}
+	return all, title
+}
+
+// document extracts the text of a DOCX or PDF attachment; other files are skipped. A
+// document that cannot be read adds a problem and is skipped.
+func (b *builder) document(f File) (doctext.Document, bool) {
+	name := strings.ToLower(f.Filename)
+	var doc doctext.Document
+	var err error
+	switch {
+	case strings.Contains(f.ContentType, "wordprocessingml") || strings.HasSuffix(name, ".docx"):
+		doc, err = doctext.ReadDOCX(f.Data, b.opts.MaxDocumentBytes)
+	case f.ContentType == "application/pdf" || strings.HasSuffix(name, ".pdf"):
+		return doc, false // PDFTEMP
+	default:
+		return doc, false
+	}
+	if err != nil {
+		b.res.problem("cover sheet " + f.Filename + " not readable: " + shortErr(err))
+		if doc.Text == "" {
+			return doc, false
+		}
+	}
+	return doc, true
+}
+
+// htmlText turns an HTML body into text lines that the field reader understands.
+func htmlText(data []byte) string {
+	return cleanText([]byte(doctext.HTML(data)))
+}

@@ -1,0 +1,239 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+)
+
+// field is one labelled line of a statement's field block, with the indented lines that
+// continue it (an ITU-T Contact block, a 3GPP Contact Person block, a wrapped title).
+type field struct {
+	key   string // canonical label, one of the keys of statementLabels
+	value string // text after the colon on the label line
+	more  []string
+}
+
+// text is the value and its continuation lines, joined by newlines.
+func (f field) text() string {
+	if len(f.more) == 0 {
+		return f.value
+	}
+	return f.value + "\n" + strings.Join(f.more, "\n")
+}
+
+// oneLine is the value and its continuation lines joined by single spaces.
+func (f field) oneLine() string {
+	return collapseSpace(strings.ReplaceAll(f.text(), "\n", " "))
+}
+
+// fields is a statement's field block: the first occurrence of each label wins, except for
+// labels that may repeat (contacts).
+type fields struct {
+	first map[string]field
+	all   map[string][]field
+}
+
+func (fs fields) get(key string) (field, bool) {
+	f, ok := fs.first[key]
+	return f, ok
+}
+
+func (fs fields) value(key string) string {
+	return fs.first[key].oneLine()
+}
+
+func (fs fields) has(key string) bool {
+	_, ok := fs.first[key]
+	return ok
+}
+
+// statementLabels maps a label as written (lower case, single spaces, no "(s)") to its key.
+// Labels follow the Datatracker's mail, RFC 4053, the 3GPP cover sheet and the ITU templates.
+var statementLabels = map[string]string{
+	"title":                     "title",
+	"ls title":                  "title",
+	"subject":                   "subject",
+	"from":                      "from",
+	"source":                    "from",
+	"from group":                "from",
+	"sending organization":      "from",
+	"sending organisation":      "from",
+	"to":                        "to",
+	"to group":                  "to",
+	"addressee":                 "to",
+	"cc":                        "cc",
+	"copy":                      "cc",
+	"copy to":                   "cc",
+	"response contact":          "response",
+	"reponse contact":           "response",
+	"send any reply ls to":      "response",
+	"send any reply to":         "response",
+	"reply to":                  "response",
+	"technical contact":         "technical",
+	"contact":                   "technical",
+	"contact person":            "technical",
+	"contact persons":           "technical",
+	"purpose":                   "purpose",
+	"for":                       "purpose",
+	"for action to":             "foraction",
+	"for action":                "foraction",
+	"for comment to":            "forcomment",
+	"for comments to":           "forcomment",
+	"for information to":        "forinfo",
+	"for info to":               "forinfo",
+	"deadline":                  "deadline",
+	"please reply by":           "deadline",
+	"reply by":                  "deadline",
+	"response deadline":         "deadline",
+	"reply deadline":            "deadline",
+	"deadline for reply":        "deadline",
+	"deadline for response":     "deadline",
+	"attachments":               "attachments",
+	"attachment":                "attachments",
+	"body":                      "body",
+	"response to":               "responseto",
+	"in response to":            "responseto",
+	"referenced liaison":        "responseto",
+	"reply to ls":               "responseto",
+	"action":                    "action",
+	"reference":                 "reference",
+	"broadband forum reference": "reference",
+	"ls number":                 "reference",
+	"our ref":                   "reference",
+	"document":                  "reference",
+	// Labels that are part of a block but not fields of the record; they end the field
+	// before them and say that this is a statement's block.
+	"submission date":          "ignore",
+	"url of the ietf web page": "ignore",
+	"approval":                 "ignore",
+	"meeting":                  "ignore",
+	"questions":                "ignore",
+	"question":                 "ignore",
+	"release":                  "ignore",
+	"work item":                "ignore",
+	"keywords":                 "ignore",
+	"abstract":                 "ignore",
+	"date":                     "ignore",
+	"original":                 "ignore",
+	"study group":              "ignore",
+	"working party":            "ignore",
+}
+
+// evidenceKeys are the field keys that say "this is a statement's block".
+var evidenceKeys = []string{"title", "from", "to", "purpose", "foraction", "forcomment", "forinfo",
+	"deadline", "response", "technical", "responseto"}
+
+var labelLine = regexp.MustCompile(`^([ \t]*)([A-Za-z][A-Za-z0-9 ()./'&-]{0,40}?)[ \t]*:[ \t]*(.*)$`)
+var pleaseReplyBy = regexp.MustCompile(`(?i)^[ \t]*(please reply by|reply by)[ \t]+(.+)$`)
+
+// canonicalLabel turns "Technical Contact(s)" into "technical contact".
+func canonicalLabel(l string) string {
+	l = strings.ToLower(collapseSpace(l))
+	l = strings.ReplaceAll(l, "(s)", "")
+	l = strings.TrimSpace(strings.TrimSuffix(l, "."))
+	if _, ok := statementLabels[l]; ok {
+		return l
+	}
+	if strings.HasSuffix(l, "s") {
+		if _, ok := statementLabels[strings.TrimSuffix(l, "s")]; ok {
+			return strings.TrimSuffix(l, "s")
+		}
+	}
+	return l
+}
+
+// scanFields reads the field block out of text. Lines quoted with ">" must already be gone.
+func scanFields(text string) fields {
+	fs := fields{first: map[string]field{}, all: map[string][]field{}}
+	var cur *field
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		if cur.key != "ignore" && cur.key != "" {
+			if _, ok := fs.first[cur.key]; !ok {
+				fs.first[cur.key] = *cur
+			}
+			fs.all[cur.key] = append(fs.all[cur.key], *cur)
+		}
+		cur = nil
+	}
+	inBody := false
+	for _, line := range strings.Split(text, "\n") {
+		if strings.TrimSpace(line) == "" {
+			flush()
+			continue
+		}
+		indent := len(line) - len(strings.TrimLeft(line, " \t"))
+		if m := pleaseReplyBy.FindStringSubmatch(line); m != nil && !strings.Contains(m[2], ":") {
+			flush()
+			if !inBody {
+				cur = &field{key: "deadline", value: strings.TrimSpace(m[2])}
+			}
+			continue
+		}
+		m := labelLine.FindStringSubmatch(line)
+		if m != nil {
+			label := canonicalLabel(m[2])
+			key, known := statementLabels[label]
+			// An indented line under an open field is that field's continuation (a 3GPP
+			// "Name:" or an ITU "E-mail:"), unless it is itself a statement label at a
+			// shallow indent.
+			if cur != nil && indent > 0 && (!known || indent > 4) {
+				cur.more = append(cur.more, strings.TrimSpace(line))
+				continue
+			}
+			if known && indent <= 4 {
+				flush()
+				if inBody && key != "attachments" {
+					continue
+				}
+				if key == "body" {
+					inBody = true
+				}
+				cur = &field{key: key, value: strings.TrimSpace(m[3])}
+				continue
+			}
+			if indent <= 4 && len(strings.Fields(m[2])) <= 4 {
+				flush() // another label ("Keywords:") ends the field before it
+				continue
+			}
+		}
+		if cur != nil && indent > 0 {
+			cur.more = append(cur.more, strings.TrimSpace(line))
+			continue
+		}
+		flush()
+	}
+	flush()
+	return fs
+}
+
+// countLabels is how many different statement labels text carries: how much it looks like
+// a statement's field block.
+func countLabels(text string) int {
+	fs := scanFields(text)
+	n := 0
+	for _, k := range evidenceKeys {
+		if fs.has(k) {
+			n++
+		}
+	}
+	return n
+}
+
+var spaceRun = regexp.MustCompile(`[\s\x{00a0}\x{2007}\x{202f}]+`)
+
+func collapseSpace(s string) string {
+	return strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+}
+
+// emptyValue reports whether a field value means "nothing": "-", "N/A", "none", "TBD".
+func emptyValue(v string) bool {
+	v = strings.ToLower(strings.Trim(collapseSpace(v), " .;"))
+	switch v {
+	case "", "-", "--", "—", "–", "n/a", "na", "none", "nil", "tbd", "void", "no", "not applicable", "no deadline":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,171 @@
+package parse
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var (
+	ituSG       = regexp.MustCompile(`(?i)\b(?:Study\s*Group|SG)\s*(\d{1,2})\b`)
+	ituWP       = regexp.MustCompile(`(?i)\b(?:Working\s*Party|WP)\s*(\d[A-Z]?)\b`)
+	tsag        = regexp.MustCompile(`(?i)\bTSAG\b`)
+	tgppWG      = regexp.MustCompile(`(?i)\b(?:TSG[- ]?)?(SA|CT|RAN|GERAN)[- ]?(?:WG|Working Group)?[- ]?(\d)\b`)
+	tgppTSG     = regexp.MustCompile(`(?i)\bTSG[- ]?(SA|CT|RAN|GERAN)\b`)
+	ieee802     = regexp.MustCompile(`(?i)\bIEEE\s*(?:P)?(802(?:\.\d+)?)\b`)
+	trailingAcr = regexp.MustCompile(`^(.*\S)\s*\(([A-Z][A-Z0-9-]{1,9})\)$`)
+	wgSuffix    = regexp.MustCompile(`(?i)\s+(?:WG|working group|work group)$`)
+	groupSep    = regexp.MustCompile(`\s*(?:[,;]|\band\b|&)\s*`)
+	groupNoise  = regexp.MustCompile(`(?i)^(?:the\s+)`)
+)
+
+// normalizeFromGroup turns a sending group as written into the short form records use:
+// "ITU-T Study Group 15" → "ITU-T SG15", "SA WG2" of 3GPP → "3GPP TSG SA WG2",
+// "IEEE 802.11 Working Group" → "IEEE 802.11", "ATIS Packet ... Committee (PTSC)" → "ATIS PTSC".
+func normalizeFromGroup(g, orgName string) string {
+	g = collapseSpace(groupNoise.ReplaceAllString(collapseSpace(g), ""))
+	g = strings.TrimRight(g, ".,;")
+	if g == "" {
+		return ""
+	}
+	switch orgName {
+	case "ITU-T", "ITU-R", "ITU-D":
+		if tsag.MatchString(g) {
+			return "ITU-T TSAG"
+		}
+		if m := ituWP.FindStringSubmatch(g); m != nil && orgName == "ITU-R" {
+			return "ITU-R WP" + strings.ToUpper(m[1])
+		}
+		if m := ituSG.FindStringSubmatch(g); m != nil {
+			return orgName + " SG" + strings.TrimLeft(m[1], "0")
+		}
+	case "3GPP":
+		if m := tgppWG.FindStringSubmatch(g); m != nil {
+			return fmt.Sprintf("3GPP TSG %s WG%s", strings.ToUpper(m[1]), m[2])
+		}
+		if m := tgppTSG.FindStringSubmatch(g); m != nil {
+			return "3GPP TSG " + strings.ToUpper(m[1])
+		}
+	case "IEEE":
+		if m := ieee802.FindStringSubmatch(g); m != nil {
+			return "IEEE " + m[1]
+		}
+	}
+	if m := trailingAcr.FindStringSubmatch(g); m != nil && orgName != "" {
+		return orgName + " " + m[2]
+	}
+	if orgName != "" && orgByText(g) == "" {
+		// "Technical Committee" from a BBF mail: name the body.
+		return orgName + " " + g
+	}
+	return g
+}
+
+// splitGroups splits an addressee line into its entries: "IETF NETMOD WG, IETF OPSAWG and
+// IAB" → three.
+func splitGroups(v string) []string {
+	v = collapseSpace(v)
+	var out []string
+	for _, p := range groupSep.Split(v, -1) {
+		p = strings.TrimSpace(strings.Trim(p, ".:"))
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var (
+	ietfPrefix = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*`)
+	areaSuffix = regexp.MustCompile(`(?i)\s+area$`)
+	bareWG     = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WG|[Ww]orking [Gg]roup)$`)
+	groupParen = regexp.MustCompile(`\s*\([^)]*\)\s*`)
+)
+
+// ietfGroup returns the IETF body an addressee entry names ("IETF CCAMP WG", "IETF OPS
+// Area", "IAB", "IESG"), or "" when the entry is not an IETF body (another SDO, the IRTF).
+func ietfGroup(entry string) string {
+	e := collapseSpace(groupParen.ReplaceAllString(entry, " "))
+	low := strings.ToLower(e)
+	switch {
+	case low == "iab" || strings.Contains(low, "internet architecture board") || strings.HasPrefix(low, "iab "):
+		return "IAB"
+	case low == "iesg" || strings.Contains(low, "internet engineering steering group") || strings.HasPrefix(low, "iesg "):
+		return "IESG"
+	case strings.Contains(low, "irtf"):
+		return ""
+	}
+	var name string
+	if ietfPrefix.MatchString(e) {
+		name = strings.TrimSpace(ietfPrefix.ReplaceAllString(e, ""))
+		if name == "" {
+			return "IETF"
+		}
+	} else if m := bareWG.FindStringSubmatch(e); m != nil && orgByText(e) == "" {
+		name = m[1]
+	} else {
+		return ""
+	}
+	name = strings.TrimSpace(wgSuffix.ReplaceAllString(name, ""))
+	if name == "" || orgByText(name) != "" && orgByText(name) != "IETF" {
+		return ""
+	}
+	if areaSuffix.MatchString(name) {
+		return "IETF " + name
+	}
+	if strings.Contains(name, " ") {
+		return "IETF " + name
+	}
+	return "IETF " + name + " WG"
+}
+
+// ietfGroups keeps the IETF bodies named in addressee lines, without repeats.
+func ietfGroups(values ...string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range values {
+		for _, e := range splitGroups(v) {
+			g := ietfGroup(e)
+			if g != "" && !seen[strings.ToLower(g)] {
+				seen[strings.ToLower(g)] = true
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+var ietfListAddr = regexp.MustCompile(`(?i)^([a-z0-9][a-z0-9.-]*?)(?:-chairs|-ads|-ad|-chair)?@(ietf|iab|irtf)\.org$`)
+
+// groupsFromAddresses guesses the addressed IETF bodies from mail addresses
+// ("ccamp-chairs@ietf.org" → "IETF CCAMP WG"), for statements whose block names none.
+func groupsFromAddresses(addrs []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range addrs {
+		m := ietfListAddr.FindStringSubmatch(strings.TrimSpace(a))
+		if m == nil {
+			continue
+		}
+		name := strings.ToLower(m[1])
+		var g string
+		switch {
+		case m[2] == "iab" || name == "iab":
+			g = "IAB"
+		case name == "iesg":
+			g = "IESG"
+		case m[2] == "irtf", name == "statements", name == "ls-intake", name == "liaison", name == "ietf",
+			strings.HasPrefix(name, "noreply"), strings.HasSuffix(name, "-bounces"):
+			continue
+		case strings.HasSuffix(strings.ToLower(a), "-ads@ietf.org"):
+			g = "IETF " + strings.ToUpper(name) + " Area"
+		default:
+			g = "IETF " + strings.ToUpper(name) + " WG"
+		}
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -1,0 +1,334 @@
+package parse
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+	_ "github.com/emersion/go-message/charset" // every charset in the wild, not only UTF-8
+	"github.com/emersion/go-message/mail"
+
+	liaisond "github.com/ietf-tools/liaisond"
+)
+
+// entity is one message (the outer one or a message/rfc822 inside it) read into what the
+// parser needs: its header, its body text and the files it carries.
+type entity struct {
+	header mail.Header
+	// text is the readable body: text/plain parts in order, an HTML alternative when it
+	// carries more than the plain one, HTML-only parts converted to text.
+	text string
+	// files are attachments directly in this message (not inside an attached message).
+	files []File
+	// inner are attached messages (message/rfc822), read recursively.
+	inner []*entity
+	// report is true for multipart/report (DSN, MDN) and message/delivery-status parts.
+	report bool
+	// digest is true for multipart/digest.
+	digest bool
+}
+
+// walker reads a MIME tree within the limits of its Options.
+type walker struct {
+	opts     Options
+	res      *Result
+	parts    int
+	decoded  int64
+	deadline time.Time
+	stopped  bool
+}
+
+func (w *walker) read(r io.Reader, depth int) *entity {
+	e, err := message.ReadWithOptions(r, &message.ReadOptions{MaxHeaderBytes: w.opts.MaxHeaderBytes})
+	if e == nil {
+		w.res.problem("message header unreadable: " + shortErr(err))
+		return &entity{}
+	}
+	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		w.res.problem("message header: " + shortErr(err))
+	}
+	ent := &entity{header: mail.Header{Header: e.Header}}
+	var texts textParts
+	w.walk(e, err, depth, ent, &texts)
+	ent.text = texts.join()
+	return ent
+}
+
+// walk visits one MIME entity; leaves become text or files, message/rfc822 becomes inner.
+func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, texts *textParts) {
+	w.parts++
+	if w.parts > w.opts.MaxParts {
+		w.stop(fmt.Sprintf("more than %d MIME parts; the rest was not read", w.opts.MaxParts))
+		return
+	}
+	if depth > w.opts.MaxDepth {
+		w.stop(fmt.Sprintf("MIME nesting deeper than %d; the rest was not read", w.opts.MaxDepth))
+		return
+	}
+	if time.Now().After(w.deadline) {
+		w.stop("parse time limit reached; the rest was not read")
+		return
+	}
+	if message.IsUnknownEncoding(readErr) {
+		w.res.problem("unknown transfer encoding, part kept undecoded: " + shortErr(readErr))
+	}
+	mediaType, params, ctErr := e.Header.ContentType()
+	if ctErr != nil && mediaType == "" {
+		mediaType = "text/plain"
+	}
+	mediaType = strings.ToLower(mediaType)
+	switch {
+	case mediaType == "multipart/report":
+		ent.report = true
+	case mediaType == "multipart/digest":
+		ent.digest = true
+	case mediaType == "message/delivery-status", mediaType == "message/disposition-notification":
+		ent.report = true
+	}
+	if strings.HasPrefix(mediaType, "multipart/") {
+		w.walkMultipart(e, mediaType, depth, ent, texts)
+		return
+	}
+	disp, dparams, _ := e.Header.ContentDisposition()
+	name := partFilename(e.Header, params, dparams)
+	if mediaType == "message/rfc822" || mediaType == "message/global" {
+		inner := w.read(w.limited(e.Body), depth+1)
+		ent.inner = append(ent.inner, inner)
+		return
+	}
+	data, err := io.ReadAll(w.limited(e.Body))
+	if err != nil {
+		w.res.problem(fmt.Sprintf("part %q (%s) damaged, kept what was readable: %s", name, mediaType, shortErr(err)))
+	}
+	w.decoded += int64(len(data))
+	isText := mediaType == "text/plain" || mediaType == "text/html" || mediaType == "text/enriched"
+	if isText && name == "" && !strings.EqualFold(disp, "attachment") {
+		if mediaType == "text/html" {
+			texts.add(data, true)
+		} else {
+			texts.add(data, false)
+		}
+		return
+	}
+	if !isText && name == "" && !strings.EqualFold(disp, "attachment") {
+		// An unnamed inline non-text part (an image in a signature) is not a statement file.
+		if !strings.HasPrefix(mediaType, "application/") {
+			return
+		}
+	}
+	ent.files = append(ent.files, w.file(name, mediaType, data))
+}
+
+func (w *walker) walkMultipart(e *message.Entity, mediaType string, depth int, ent *entity, texts *textParts) {
+	mr := e.MultipartReader()
+	if mr == nil {
+		w.res.problem(mediaType + " without a usable boundary; read as text")
+		data, _ := io.ReadAll(w.limited(e.Body))
+		texts.add(data, false)
+		return
+	}
+	alternative := mediaType == "multipart/alternative"
+	var alts []textParts
+	for !w.stopped {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if p == nil {
+			if err != nil && !errors.Is(err, io.EOF) {
+				w.res.problem(mediaType + ": " + shortErr(err))
+			}
+			break
+		}
+		if alternative {
+			var alt textParts
+			w.walk(p, err, depth+1, ent, &alt)
+			alts = append(alts, alt)
+			continue
+		}
+		w.walk(p, err, depth+1, ent, texts)
+	}
+	if alternative {
+		texts.merge(bestAlternative(alts))
+	}
+}
+
+// limited bounds what one part may decode to, so a hostile part cannot exhaust memory.
+func (w *walker) limited(r io.Reader) io.Reader {
+	left := w.opts.MaxDecodedBytes - w.decoded
+	if left < 0 {
+		left = 0
+	}
+	return &limitReader{r: r, n: left, w: w}
+}
+
+type limitReader struct {
+	r io.Reader
+	n int64
+	w *walker
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		l.w.stop(fmt.Sprintf("decoded content larger than %d bytes; the rest was not read", l.w.opts.MaxDecodedBytes))
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}
+
+func (w *walker) stop(why string) {
+	if !w.stopped {
+		w.res.problem(why)
+	}
+	w.stopped = true
+}
+
+func (w *walker) file(name, mediaType string, data []byte) File {
+	sum := sha256.Sum256(data)
+	safe := SafeFilename(name)
+	if name != "" && safe != name {
+		w.res.problem(fmt.Sprintf("attachment name %q is unsafe; recorded as %q", name, safe))
+	}
+	if safe == "" {
+		safe = "attachment" + extensionFor(mediaType)
+	}
+	if strings.EqualFold(safe, "winmail.dat") || mediaType == "application/ms-tnef" {
+		w.res.problem("winmail.dat (TNEF) attachment kept as it is; its contents were not read")
+	}
+	return File{
+		Attachment: liaisond.Attachment{
+			Filename:    safe,
+			ContentType: mediaType,
+			Size:        int64(len(data)),
+			SHA256:      hex.EncodeToString(sum[:]),
+		},
+		Data: data,
+	}
+}
+
+// partFilename returns the declared file name from Content-Disposition or Content-Type,
+// decoding RFC 2231 and RFC 2047 forms, and falling back to the raw parameter when a
+// charset is unknown.
+func partFilename(h message.Header, ctParams, dParams map[string]string) string {
+	name := dParams["filename"]
+	if name == "" {
+		name = ctParams["name"]
+	}
+	if name == "" {
+		return ""
+	}
+	if strings.Contains(name, "=?") {
+		dec := mime.WordDecoder{CharsetReader: message.CharsetReader}
+		if s, err := dec.DecodeHeader(name); err == nil {
+			name = s
+		}
+	}
+	return strings.TrimSpace(name)
+}
+
+func extensionFor(mediaType string) string {
+	if exts, _ := mime.ExtensionsByType(mediaType); len(exts) > 0 {
+		return exts[0]
+	}
+	return ".bin"
+}
+
+func shortErr(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	return s
+}
+
+// textParts collects the readable text of a message in order.
+type textParts struct {
+	parts []textPart
+}
+
+type textPart struct {
+	data []byte
+	html bool
+}
+
+func (t *textParts) add(data []byte, html bool) {
+	t.parts = append(t.parts, textPart{data: data, html: html})
+}
+
+func (t *textParts) merge(o textParts) {
+	t.parts = append(t.parts, o.parts...)
+}
+
+func (t *textParts) join() string {
+	var b strings.Builder
+	for i, p := range t.parts {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString(p.text())
+	}
+	return b.String()
+}
+
+func (p textPart) text() string {
+	if p.html {
+		return htmlText(p.data)
+	}
+	return cleanText(p.data)
+}
+
+// bestAlternative picks, among the alternatives of a multipart/alternative, the one that a
+// reader would take: the plain text, unless another one carries more statement fields (an
+// HTML table with a stub text part).
+func bestAlternative(alts []textParts) textParts {
+	best, bestScore := -1, -1
+	for i, a := range alts {
+		if len(a.parts) == 0 {
+			continue
+		}
+		score := countLabels(a.join())
+		plain := !a.parts[0].html
+		if best < 0 || score > bestScore || (score == bestScore && plain && alts[best].parts[0].html) {
+			best, bestScore = i, score
+		}
+	}
+	if best < 0 {
+		return textParts{}
+	}
+	return alts[best]
+}
+
+// cleanText makes decoded text comparable: CRLF to LF, NUL and other control bytes out,
+// invalid UTF-8 replaced.
+func cleanText(b []byte) string {
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r == '\r':
+			return '\n'
+		case r < 0x20 || r == 0x7f:
+			return -1
+		case r == '\u00a0':
+			return ' '
+		}
+		return r
+	}, s)
+}

@@ -1,0 +1,50 @@
+package parse
+
+import "time"
+
+// Options bound the work Parse does and tell it who "we" are.
+type Options struct {
+	// OwnAddresses are liaisond's own addresses (intake, reply address); mail from them, or
+	// carrying their sub-addresses, is ours. Compared case-insensitively.
+	OwnAddresses []string
+	// OwnDomains are domains whose Message-IDs liaisond generates (its hostname).
+	OwnDomains []string
+	// TrustedAuthServID is the authserv-id whose Authentication-Results header is believed.
+	// Empty: no header is believed, so no sender counts as authenticated.
+	TrustedAuthServID string
+	// MaxHeaderBytes bounds one header section (default 1 MiB).
+	MaxHeaderBytes int64
+	// MaxDepth bounds MIME nesting (default 20).
+	MaxDepth int
+	// MaxParts bounds the number of MIME parts read (default 500).
+	MaxParts int
+	// MaxDecodedBytes bounds the decoded bytes kept over all parts (default 64 MiB).
+	MaxDecodedBytes int64
+	// MaxDocumentBytes bounds what is read out of one DOCX or PDF cover sheet (default 8 MiB).
+	MaxDocumentBytes int64
+	// Timeout bounds the time spent on one message (default 10s); past it the parser stops
+	// reading further parts and says so.
+	Timeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxHeaderBytes <= 0 {
+		o.MaxHeaderBytes = 1 << 20
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 20
+	}
+	if o.MaxParts <= 0 {
+		o.MaxParts = 500
+	}
+	if o.MaxDecodedBytes <= 0 {
+		o.MaxDecodedBytes = 64 << 20
+	}
+	if o.MaxDocumentBytes <= 0 {
+		o.MaxDocumentBytes = 8 << 20
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 10 * time.Second
+	}
+	return o
+}

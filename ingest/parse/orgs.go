@@ -1,0 +1,73 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+)
+
+// org is a standards body that sends statements to the IETF.
+type org struct {
+	name    string         // the short canonical name used in records
+	re      *regexp.Regexp // how its name appears in a group or sender line
+	domains []string       // its mail domains
+}
+
+// orgs are tried in order: more specific names first (3GPP before ETSI, whose staff send
+// 3GPP's statements; ITU-R before ITU-T).
+var orgs = []org{
+	{"3GPP", regexp.MustCompile(`(?i)\b3GPP\b|\bTSG[- ]?(?:SA|CT|RAN|GERAN)\b`), []string{"3gpp.org"}},
+	{"ITU-R", regexp.MustCompile(`(?i)\bITU-R\b|Radiocommunication Sector`), nil},
+	{"ITU-D", regexp.MustCompile(`(?i)\bITU-D\b|Telecommunication Development Sector`), nil},
+	{"ITU-T", regexp.MustCompile(`(?i)\bITU-T\b|\bITU\b|\bTSAG\b|Telecommunication Standardi[sz]ation Sector`), []string{"itu.int"}},
+	{"IEEE", regexp.MustCompile(`(?i)\bIEEE\b`), []string{"ieee.org"}},
+	{"Broadband Forum", regexp.MustCompile(`(?i)\bBroadband[- ]Forum\b|\bBBF\b`), []string{"broadband-forum.org"}},
+	{"O-RAN Alliance", regexp.MustCompile(`(?i)\bO-RAN\b`), []string{"o-ran.org"}},
+	{"oneM2M", regexp.MustCompile(`(?i)\boneM2M\b`), []string{"onem2m.org"}},
+	{"ISO/IEC JTC 1", regexp.MustCompile(`(?i)\bISO/IEC\b|\bJTC\s*1\b`), []string{"iso.org", "jtc1.org"}},
+	{"ETSI", regexp.MustCompile(`(?i)\bETSI\b`), []string{"etsi.org"}},
+	{"MEF", regexp.MustCompile(`(?i)\bMEF\b|\bMEF Forum\b`), []string{"mef.net"}},
+	{"OIF", regexp.MustCompile(`(?i)\bOIF\b|Optical Internetworking Forum`), []string{"oiforum.com"}},
+	{"ATIS", regexp.MustCompile(`(?i)\bATIS\b|Alliance for Telecommunications Industry Solutions`), []string{"atis.org"}},
+	{"CCSA", regexp.MustCompile(`(?i)\bCCSA\b|China Communications Standards Association`), []string{"ccsa.org.cn"}},
+	{"W3C", regexp.MustCompile(`(?i)\bW3C\b|World Wide Web Consortium`), []string{"w3.org"}},
+	{"GSMA", regexp.MustCompile(`(?i)\bGSMA\b`), []string{"gsma.com"}},
+	{"Unicode Consortium", regexp.MustCompile(`(?i)\bUnicode\b`), []string{"unicode.org"}},
+	{"TM Forum", regexp.MustCompile(`(?i)\bTM ?Forum\b`), []string{"tmforum.org"}},
+	{"ONF", regexp.MustCompile(`(?i)\bONF\b|Open Networking Foundation`), []string{"opennetworking.org"}},
+	{"Wi-Fi Alliance", regexp.MustCompile(`(?i)\bWi-?Fi Alliance\b`), []string{"wi-fi.org"}},
+	{"FIDO Alliance", regexp.MustCompile(`(?i)\bFIDO Alliance\b`), []string{"fidoalliance.org"}},
+	{"IETF", regexp.MustCompile(`(?i)\bIETF\b|\bIAB\b|\bIESG\b|\bIRTF\b|Internet Architecture Board`), []string{"ietf.org", "iab.org", "irtf.org"}},
+}
+
+// orgByText names the organisation a group line belongs to, or "".
+func orgByText(s string) string {
+	for _, o := range orgs {
+		if o.re.MatchString(s) {
+			return o.name
+		}
+	}
+	return ""
+}
+
+// orgByDomain names the organisation a mail domain belongs to, or "".
+func orgByDomain(addr string) string {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return ""
+	}
+	domain := strings.ToLower(addr[at+1:])
+	for _, o := range orgs {
+		for _, d := range o.domains {
+			if domain == d || strings.HasSuffix(domain, "."+d) {
+				return o.name
+			}
+		}
+	}
+	return ""
+}
+
+// ietfSide reports whether an address belongs to the IETF, IAB or IRTF: never acknowledged.
+func ietfSide(addr string) bool {
+	return orgByDomain(addr) == "IETF" || strings.HasSuffix(strings.ToLower(addr), "@iesg.org") ||
+		strings.HasSuffix(strings.ToLower(addr), "@rfc-editor.org") || strings.HasSuffix(strings.ToLower(addr), "@iana.org")
+}

@@ -1,0 +1,107 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+
+	liaisond "github.com/ietf-tools/liaisond"
+)
+
+var (
+	purposeWords = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply)\b`)
+	clauseSep    = regexp.MustCompile(`[;.\n]|,\s*(?:and\s+)?(?:others?|all other)`)
+	ietfWord     = regexp.MustCompile(`(?i)\b(IETF|IAB|IESG)\b`)
+	replyTitle   = regexp.MustCompile(`(?i)^(?:reply\s+ls|ls/r|ls\s*/\s*r|response\s+to|reply\s+to|answer\s+to)\b|\bLS/r\b`)
+)
+
+// purposeWord maps the word a statement uses to the Datatracker's purpose.
+func purposeWord(w string) liaisond.Purpose {
+	switch strings.ToLower(w) {
+	case "action":
+		return liaisond.PurposeAction
+	case "comment", "comments":
+		return liaisond.PurposeComment
+	case "information", "info":
+		return liaisond.PurposeInfo
+	case "response", "reply":
+		return liaisond.PurposeResponse
+	}
+	return liaisond.PurposeNone
+}
+
+// purposeOf decides a statement's purpose from its fields: a Purpose line (with per-recipient
+// clauses, the one naming an IETF body wins), ITU-T "For action to:" lines, a 3GPP ACTION
+// section, or a reply's title.
+func purposeOf(fs fields, title string) liaisond.Purpose {
+	reply := replyTitle.MatchString(title) || (fs.has("responseto") && !emptyValue(fs.value("responseto")))
+	if fs.has("purpose") {
+		if p := perRecipient(fs.value("purpose")); p != liaisond.PurposeNone {
+			if p == liaisond.PurposeInfo && reply {
+				return liaisond.PurposeResponse
+			}
+			return p
+		}
+	}
+	if p := ituPurpose(fs); p != liaisond.PurposeNone {
+		if p == liaisond.PurposeInfo && reply {
+			return liaisond.PurposeResponse
+		}
+		return p
+	}
+	if fs.has("action") {
+		v := strings.ToLower(fs.value("action"))
+		if emptyValue(v) || strings.HasPrefix(v, "none") || strings.HasPrefix(v, "no action") {
+			if reply {
+				return liaisond.PurposeResponse
+			}
+			return liaisond.PurposeInfo
+		}
+		return liaisond.PurposeAction
+	}
+	if reply {
+		return liaisond.PurposeResponse
+	}
+	return liaisond.PurposeNone
+}
+
+// perRecipient reads "For action" or "IETF CCAMP for action; others for information".
+func perRecipient(v string) liaisond.Purpose {
+	clauses := clauseSep.Split(v, -1)
+	if len(clauses) > 1 {
+		for _, c := range clauses {
+			if ietfMentioned(c) {
+				if m := purposeWords.FindString(c); m != "" {
+					return purposeWord(m)
+				}
+			}
+		}
+	}
+	if m := purposeWords.FindString(v); m != "" {
+		return purposeWord(m)
+	}
+	return liaisond.PurposeNone
+}
+
+// ituPurpose reads ITU-T's "For action to:", "For comment to:" and "For information to:"
+// lines: the strongest one that names an IETF body, else the strongest one that is set.
+func ituPurpose(fs fields) liaisond.Purpose {
+	order := []struct {
+		key string
+		p   liaisond.Purpose
+	}{{"foraction", liaisond.PurposeAction}, {"forcomment", liaisond.PurposeComment}, {"forinfo", liaisond.PurposeInfo}}
+	for _, o := range order {
+		if v := fs.value(o.key); !emptyValue(v) && len(ietfGroups(v)) > 0 {
+			return o.p
+		}
+	}
+	for _, o := range order {
+		if v := fs.value(o.key); fs.has(o.key) && !emptyValue(v) {
+			return o.p
+		}
+	}
+	return liaisond.PurposeNone
+}
+
+func ietfMentioned(s string) bool {
+	return ietfWord.MatchString(s) || len(ietfGroups(s)) > 0
+}
