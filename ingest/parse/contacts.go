@@ -15,7 +15,7 @@ var (
 	angleAddrRe  = regexp.MustCompile(`(?i)"?([^"<>,;:()]*?)"?\s*<\s*(?:mailto:)?([^<>\s]+@[^<>\s]+)\s*>`)
 	subLabelRe   = regexp.MustCompile(`(?i)^(name|e-?mail(?: address)?|email address|tel\.?(?: number)?|phone|fax|organi[sz]ation|company|country|address)\s*:\s*(.*)$`)
 	columnGap    = regexp.MustCompile(`\s{2,}|\t`)
-	mailLabelEnd = regexp.MustCompile(`(?i)(?:\b(?:e-?mail(?: address)?|email address)\s*:?|mailto:)\s*$`)
+	mailLabelEnd = regexp.MustCompile(`(?i)\b(?:e-?mail(?: address)?|email address)\s*:?\s*$`)
 	inlineLabels = regexp.MustCompile(`(?i)\b(?:tel|phone|fax|e-?mail(?: address)?)\s*:.*$`)
 )
 
@@ -76,6 +76,7 @@ func nameBeside(lines []string, line, addr string) string {
 		}
 	}
 	before := strings.TrimSpace(line[:i])
+	before = strings.TrimSpace(strings.TrimSuffix(before, "mailto:"))
 	labelled := mailLabelEnd.MatchString(before)
 	before = strings.TrimSpace(mailLabelEnd.ReplaceAllString(before, ""))
 	before = strings.TrimRight(before, ",;:( ")

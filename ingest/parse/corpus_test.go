@@ -17,16 +17,16 @@ import (
 // expectation is a corpus case's .json: what a careful person records from the .eml
 // (testdata/corpus/README.md and SCHEMA.md).
 type expectation struct {
-	Case        string   `json:"case"`
-	MessageID   string   `json:"message_id"`
-	IsLiaison   bool     `json:"is_liaison"`
-	ShouldAck   bool     `json:"should_ack"`
-	AckTo       []string `json:"ack_to"`
-	Title       *string  `json:"title"`
-	FromOrg     *string  `json:"from_org"`
-	FromGroup   *string  `json:"from_group"`
-	ToGroups    []string `json:"to_groups"`
-	Sender      *struct {
+	Case      string   `json:"case"`
+	MessageID string   `json:"message_id"`
+	IsLiaison bool     `json:"is_liaison"`
+	ShouldAck bool     `json:"should_ack"`
+	AckTo     []string `json:"ack_to"`
+	Title     *string  `json:"title"`
+	FromOrg   *string  `json:"from_org"`
+	FromGroup *string  `json:"from_group"`
+	ToGroups  []string `json:"to_groups"`
+	Sender    *struct {
 		Name  *string `json:"name"`
 		Email string  `json:"email"`
 	} `json:"sender"`

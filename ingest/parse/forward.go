@@ -75,7 +75,7 @@ func findForward(text string) (fwdBlock, bool) {
 		}
 		h, end, ok := readHeaderBlock(src, start, marker)
 		if !ok {
-			if marker && replyHeadRe.MatchString(line) {
+			if marker && isReplyHead(strings.TrimSpace(line)) {
 				return fwdBlock{before: strings.Join(lines[:i], "\n"), after: strings.Join(src[start:], "\n")}, true
 			}
 			continue
@@ -97,14 +97,21 @@ func isMarker(line string) (marker, forward bool) {
 	if t == "" {
 		return false, false
 	}
-	if beginFwdRe.MatchString(t) || notesFwdRe.MatchString(t) {
+	switch t[0] {
+	case '-', '_', '=':
+		if notesFwdRe.MatchString(t) {
+			return true, true
+		}
+		if m := separatorRe.FindStringSubmatch(t); m != nil && len(t) >= 8 {
+			return true, forwardWord.MatchString(m[1])
+		}
+		return false, false
+	}
+	if len(t) < 80 && beginFwdRe.MatchString(t) {
 		return true, true
 	}
-	if replyHeadRe.MatchString(t) && len(t) < 300 {
+	if isReplyHead(t) {
 		return true, false
-	}
-	if m := separatorRe.FindStringSubmatch(t); m != nil && len(t) >= 8 {
-		return true, forwardWord.MatchString(m[1])
 	}
 	return false, false
 }
@@ -231,10 +238,15 @@ func stripQuoted(text string) string {
 	out := lines[:0:0]
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
-		if strings.HasPrefix(t, ">") || replyHeadRe.MatchString(t) && len(t) < 300 {
+		if strings.HasPrefix(t, ">") || isReplyHead(t) {
 			continue
 		}
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// isReplyHead reports whether a trimmed line is a reply header ("On ..., X wrote:").
+func isReplyHead(t string) bool {
+	return len(t) < 300 && (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) && replyHeadRe.MatchString(t)
 }

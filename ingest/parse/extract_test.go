@@ -1,0 +1,163 @@
+package parse
+
+import (
+	"strings"
+	"testing"
+
+	liaisond "github.com/ietf-tools/liaisond"
+)
+
+func TestParseDeadline(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"2026-12-15", "2026-12-15"},
+		{"15 December 2026", "2026-12-15"},
+		{"15/12/2026", "2026-12-15"},
+		{"12/31/2026", "2026-12-31"}, // only month-first is a date
+		{"31.01.2027", "2027-01-31"},
+		{"December 15, 2026", "2026-12-15"},
+		{"Friday, 15th January 2027", "2027-01-15"},
+		{"Reply by 1 March 2027", "2027-03-01"},
+		{"15 Dec. 2026", "2026-12-15"},
+		{"2026/12/15", "2026-12-15"},
+		{"1er mars 2027", "2027-03-01"},
+		{"-", ""},
+		{"N/A", ""},
+		{"none", ""},
+		{"31 February 2027", ""},
+		{"next meeting", ""},
+	} {
+		got, _ := parseDeadline(tc.in)
+		if got != tc.want {
+			t.Errorf("parseDeadline(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCleanSubject(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Re: Fwd: LS on X", "LS on X"},
+		{"AW: WG: TR: RV: SV: LS on X", "LS on X"},
+		{"RE : [netmod] [EXT] RESEND: LS on X", "LS on X"},
+		{`New Liaison Statement, "LS on YANG"`, "LS on YANG"},
+		{"Fw[2]: 転送: LS on X", "LS on X"},
+		{"[Idr] LS from 3GPP CT4 to IETF IDR (C4-265432)", "LS from 3GPP CT4 to IETF IDR (C4-265432)"},
+		{"LS on LS numbering", "LS on LS numbering"},
+	} {
+		if got := cleanSubject(tc.in); got != tc.want {
+			t.Errorf("cleanSubject(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestNormalizeFromGroup(t *testing.T) {
+	for _, tc := range []struct{ in, org, want string }{
+		{"ITU-T Study Group 15", "ITU-T", "ITU-T SG15"},
+		{"ITU-T SG 15", "ITU-T", "ITU-T SG15"},
+		{"Study Group 2", "ITU-T", "ITU-T SG2"},
+		{"TSAG", "ITU-T", "ITU-T TSAG"},
+		{"SA WG2", "3GPP", "3GPP TSG SA WG2"},
+		{"3GPP TSG-CT WG4", "3GPP", "3GPP TSG CT WG4"},
+		{"RAN2", "3GPP", "3GPP TSG RAN WG2"},
+		{"3GPP TSG SA", "3GPP", "3GPP TSG SA"},
+		{"IEEE 802.11 Working Group", "IEEE", "IEEE 802.11"},
+		{"ATIS Packet Technologies and Systems Committee (PTSC)", "ATIS", "ATIS PTSC"},
+		{"Technical Committee", "Broadband Forum", "Broadband Forum Technical Committee"},
+		{"ETSI ISG MEC", "ETSI", "ETSI ISG MEC"},
+	} {
+		if got := normalizeFromGroup(tc.in, tc.org); got != tc.want {
+			t.Errorf("normalizeFromGroup(%q, %q) = %q, want %q", tc.in, tc.org, got, tc.want)
+		}
+	}
+}
+
+func TestIETFGroups(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"IETF NETMOD WG, IETF OPSAWG", []string{"IETF NETMOD WG", "IETF OPSAWG WG"}},
+		{"IEEE 802.3, OIF", nil},
+		{"IAB", []string{"IAB"}},
+		{"Internet Architecture Board and IESG", []string{"IAB", "IESG"}},
+		{"IETF OPS Area", []string{"IETF OPS Area"}},
+		{"IRTF CFRG", nil},
+		{"CCAMP WG; ITU-T SG15", []string{"IETF CCAMP WG"}},
+		{"IETF CCAMP WG (ccamp-chairs@ietf.org)", []string{"IETF CCAMP WG"}},
+		{"-", nil},
+	} {
+		got := ietfGroups(tc.in)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("ietfGroups(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestPurposeOf(t *testing.T) {
+	for _, tc := range []struct {
+		block string
+		title string
+		want  liaisond.Purpose
+	}{
+		{"Purpose: For action", "", liaisond.PurposeAction},
+		{"Purpose: For information", "", liaisond.PurposeInfo},
+		{"Purpose: In Response", "", liaisond.PurposeResponse},
+		{"Purpose: For action (IETF DetNet); for information (IETF TSVWG)", "", liaisond.PurposeAction},
+		{"Purpose: IEEE 802.3 for action; IETF CCAMP for information", "", liaisond.PurposeInfo},
+		{"For action to: IEEE 802.3\nFor information to: IETF CCAMP WG", "", liaisond.PurposeInfo},
+		{"For action to: -\nFor comment to: IETF STIR WG", "", liaisond.PurposeComment},
+		{"ACTION: None.", "", liaisond.PurposeInfo},
+		{"Response to: C4-261111\nACTION: None.", "", liaisond.PurposeResponse},
+		{"ACTION: CT4 asks IETF IDR to reply.", "", liaisond.PurposeAction},
+		{"For information to: IETF CCAMP WG", "LS/r on OTN", liaisond.PurposeResponse},
+		{"Title: x", "x", liaisond.PurposeNone},
+	} {
+		if got := purposeOf(scanFields(tc.block), tc.title); got != tc.want {
+			t.Errorf("purposeOf(%q) = %q, want %q", tc.block, got, tc.want)
+		}
+	}
+}
+
+func TestContactsIn(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []liaisond.Contact
+	}{
+		{"Daniel Kim <daniel.kim@vendor.example>, Sofia Ricci <sofia.ricci@operator.example>",
+			[]liaisond.Contact{{Name: "Daniel Kim", Email: "daniel.kim@vendor.example"}, {Name: "Sofia Ricci", Email: "sofia.ricci@operator.example"}}},
+		{"3GPP Liaisons Coordinator, mailto:3GPPLiaison@etsi.org",
+			[]liaisond.Contact{{Name: "3GPP Liaisons Coordinator", Email: "3GPPLiaison@etsi.org"}}},
+		{"Taro Ishikawa                  Tel: +81 3 5555 0142\nCarrier Example Corp.          E-mail: t.ishikawa@carrier.example\nJapan",
+			[]liaisond.Contact{{Name: "Taro Ishikawa", Email: "t.ishikawa@carrier.example"}}},
+		{"\nName:               Mateus Oliveira\nTel. Number:        +55\nE-mail Address:     mateus.oliveira@vendor.example",
+			[]liaisond.Contact{{Name: "Mateus Oliveira", Email: "mateus.oliveira@vendor.example"}}},
+		{"a.b@x.example (Anna Berg)", []liaisond.Contact{{Name: "Anna Berg", Email: "a.b@x.example"}}},
+		{"none", nil},
+	} {
+		got := contactsIn(tc.in)
+		if len(got) != len(tc.want) {
+			t.Errorf("contactsIn(%q) = %+v, want %+v", tc.in, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("contactsIn(%q)[%d] = %+v, want %+v", tc.in, i, got[i], tc.want[i])
+			}
+		}
+	}
+}
+
+func TestSafeFilename(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"../../etc/passwd", "passwd"},
+		{`..\..\Windows\win.ini`, "win.ini"},
+		{"/etc/cron.d/x", "x"},
+		{".hidden", "hidden"},
+		{"a\x00b.pdf", "ab.pdf"},
+		{"T25-SG15-LS142!!PDF-E.pdf", "T25-SG15-LS142!!PDF-E.pdf"},
+		{"..", ""},
+	} {
+		if got := SafeFilename(tc.in); got != tc.want {
+			t.Errorf("SafeFilename(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
