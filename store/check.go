@@ -1,0 +1,133 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// maxCheckErrors bounds the list Check returns.
+const maxCheckErrors = 100
+
+// Check verifies the file's page structure (bbolt's own check) and the store's
+// cross-references: raw bytes for every message, the pending index, records behind every
+// message and dedup key, attachment bytes behind every record, the outbox's due index.
+// It returns the problems found, at most 100; none means the file is sound.
+func (s *Store) Check() []error {
+	var errs []error
+	add := func(format string, args ...any) bool {
+		errs = append(errs, fmt.Errorf("check %s: "+format, append([]any{s.path}, args...)...))
+		return len(errs) < maxCheckErrors
+	}
+	err := s.db.View(func(btx *bolt.Tx) error {
+		for err := range btx.Check() {
+			if !add("%w", err) {
+				return nil
+			}
+		}
+		tx := &Tx{tx: btx, s: s}
+		if v := schemaVersion(btx); v != SchemaVersion {
+			add("schema version %d, want %d", v, SchemaVersion)
+		}
+		msgs, raw, todo := tx.bucket(bucketMessages), tx.bucket(bucketRaw), tx.bucket(bucketTodo)
+		recs, recMsgs := tx.bucket(bucketRecords), tx.bucket(bucketRecordMsgs)
+		recordExists := func(id string) bool {
+			k, ok := recordKey(id)
+			return ok && recs.Get(k) != nil
+		}
+		_ = msgs.ForEach(func(k, v []byte) error {
+			var m Message
+			if err := json.Unmarshal(v, &m); err != nil {
+				add("message %x: %v", k, err)
+				return nil
+			}
+			if r := raw.Get(k); (r == nil && m.Size > 0) || int64(len(r)) != m.Size {
+				add("message %d: raw bytes missing or not %d bytes", m.ID, m.Size)
+			}
+			if m.Outcome.unfinished() != (todo.Get(k) != nil) {
+				add("message %d: outcome %s disagrees with the pending index", m.ID, m.Outcome)
+			}
+			if m.Outcome == OutcomeRecord || m.Outcome == OutcomeDuplicate {
+				if !recordExists(m.Record) {
+					add("message %d: record %q does not exist", m.ID, m.Record)
+				} else if recMsgs.Get(recordMsgKey(m.Record, m.ID)) == nil {
+					add("message %d: record %s does not list it", m.ID, m.Record)
+				}
+			}
+			return nil
+		})
+		_ = raw.ForEach(func(k, _ []byte) error {
+			if msgs.Get(k) == nil {
+				add("raw bytes %x without a message", k)
+			}
+			return nil
+		})
+		_ = todo.ForEach(func(k, _ []byte) error {
+			if msgs.Get(k) == nil {
+				add("pending index entry %x without a message", k)
+			}
+			return nil
+		})
+		_ = tx.bucket(bucketMsgIDs).ForEach(func(k, _ []byte) error {
+			if len(k) < 9 || msgs.Get(k[len(k)-8:]) == nil {
+				add("Message-ID index entry %q without a message", k)
+			}
+			return nil
+		})
+		atts := tx.bucket(bucketAttachments)
+		_ = recs.ForEach(func(k, v []byte) error {
+			var sr storedRecord
+			if err := json.Unmarshal(v, &sr); err != nil {
+				add("record %x: %v", k, err)
+				return nil
+			}
+			if rk, ok := recordKey(sr.ID); !ok || string(rk) != string(k) {
+				add("record %q stored under the wrong key", sr.ID)
+			}
+			for _, a := range sr.Attachments {
+				if a.StoredAs != "" && atts.Get([]byte(strings.TrimPrefix(a.StoredAs, attachmentPrefix))) == nil {
+					add("record %s: attachment %q: no bytes at %s", sr.ID, a.Filename, a.StoredAs)
+				}
+			}
+			return nil
+		})
+		_ = tx.bucket(bucketDedup).ForEach(func(k, v []byte) error {
+			if !recordExists(string(v)) {
+				add("dedup key %q names missing record %q", k, v)
+			}
+			return nil
+		})
+		out, outRaw, due := tx.bucket(bucketOutbox), tx.bucket(bucketOutboxRaw), tx.bucket(bucketOutboxDue)
+		queued := 0
+		_ = out.ForEach(func(k, v []byte) error {
+			var e OutboxEntry
+			if err := json.Unmarshal(v, &e); err != nil {
+				add("outbox entry %x: %v", k, err)
+				return nil
+			}
+			if outRaw.Get(k) == nil && e.State == OutboxQueued {
+				add("outbox entry %d: no message to send", e.ID)
+			}
+			if e.State == OutboxQueued {
+				queued++
+				if due.Get(dueKey(e.NextAttempt, e.ID)) == nil {
+					add("outbox entry %d: queued but not in the due index", e.ID)
+				}
+			}
+			if e.Record != "" && !recordExists(e.Record) {
+				add("outbox entry %d: record %q does not exist", e.ID, e.Record)
+			}
+			return nil
+		})
+		if n := due.Stats().KeyN; n != queued {
+			add("due index has %d entries for %d queued mails", n, queued)
+		}
+		return nil
+	})
+	if err != nil {
+		errs = append(errs, fmt.Errorf("check %s: %w", s.path, err))
+	}
+	return errs
+}
