@@ -32,7 +32,7 @@ type builder struct {
 // isDatatracker reports whether the mail is the Datatracker's liaison tool announcing a
 // statement.
 func isDatatracker(h mail.Header) bool {
-	from := firstAddress(headerText(h, "From"))
+	from := headerFrom(h)
 	if from != nil {
 		switch strings.ToLower(from.Email) {
 		case "statements@ietf.org", "lsmt@ietf.org":
@@ -110,7 +110,7 @@ func (b *builder) build() {
 	if sender != nil {
 		senderEmail = sender.Email
 	}
-	st.FromOrg = firstNonEmpty(orgByText(groupText), orgByText(meeting), orgByDomain(senderEmail))
+	st.FromOrg = firstNonEmpty(orgByText(groupText), orgByText(meeting), orgByDomain(senderEmail), orgByAcronym(groupText))
 	if st.FromOrg == "" && groupText == "" {
 		st.FromOrg = orgByText(st.Title)
 	}
@@ -123,6 +123,9 @@ func (b *builder) build() {
 		st.FromGroups = []string{st.FromOrg}
 		res.problem("no From/Source field; sending group is only the organisation")
 	}
+	if b.dt && dtGroup(groupText) != "" && len(dtGroups(fs.value("to"))) == 0 {
+		st.FromOrg = "IETF"
+	}
 	if st.FromOrg == "IETF" {
 		res.Kind = NotStatement
 		res.Reason = "the IETF's own outgoing statement (from " + groupText + "), not recorded as incoming"
@@ -133,6 +136,9 @@ func (b *builder) build() {
 
 	// Addressed IETF bodies.
 	st.ToGroups = ietfGroups(fs.value("to"), fs.value("foraction"), fs.value("forcomment"), fs.value("forinfo"))
+	if len(st.ToGroups) == 0 && b.dt {
+		st.ToGroups = dtGroups(fs.value("to"))
+	}
 	if len(st.ToGroups) == 0 && fs.has("purpose") {
 		st.ToGroups = ietfGroups(perRecipientGroups(fs.value("purpose"))...)
 	}
@@ -346,4 +352,31 @@ func firstNonEmpty(vs ...string) string {
 		}
 	}
 	return ""
+}
+
+var bareAcronym = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{1,14}$`)
+
+// dtGroup reads a group in a Datatracker notification, where IETF groups are named by
+// their bare acronym ("NMOP", "opsawg") and other bodies by their Datatracker name
+// ("ITU-T-SG-13").
+func dtGroup(entry string) string {
+	e := collapseSpace(groupParen.ReplaceAllString(entry, " "))
+	if g := ietfGroup(e); g != "" {
+		return g
+	}
+	if bareAcronym.MatchString(e) && orgByText(e) == "" && orgByText(strings.ReplaceAll(e, "-", " ")) == "" {
+		return "IETF " + strings.ToUpper(e) + " WG"
+	}
+	return ""
+}
+
+// dtGroups reads the IETF groups of a Datatracker To line.
+func dtGroups(v string) []string {
+	var out []string
+	for _, e := range splitGroups(groupParen.ReplaceAllString(v, " ")) {
+		if g := dtGroup(e); g != "" {
+			out = append(out, g)
+		}
+	}
+	return out
 }

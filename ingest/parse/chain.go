@@ -88,10 +88,10 @@ func pickInner(inner []*entity) *entity {
 func headerLayer(ent *entity) *layer {
 	h := ent.header
 	l := &layer{
-		from:    firstAddress(headerText(h, "From")),
-		to:      headerAddresses(h.Header, "To"),
-		cc:      headerAddresses(h.Header, "Cc"),
-		replyTo: headerAddresses(h.Header, "Reply-To"),
+		from:    headerFrom(h),
+		to:      headerAddresses(h, "To"),
+		cc:      headerAddresses(h, "Cc"),
+		replyTo: headerAddresses(h, "Reply-To"),
 		subject: headerText(h, "Subject"),
 		text:    ent.text,
 		header:  &ent.header,

@@ -25,7 +25,7 @@ func notStatement(h mail.Header, ent *entity, opts Options, datatracker bool) st
 	if id := messageID(h); id != "" && ownDomain(id, opts) {
 		return "our own mail coming back (Message-ID " + id + ")"
 	}
-	if from := firstAddress(headerText(h, "From")); from != nil && isOwnAddress(from.Email, opts) {
+	if from := headerFrom(h); from != nil && isOwnAddress(from.Email, opts) {
 		return "our own mail coming back (From " + from.Email + ")"
 	}
 	if ent.report {
@@ -35,7 +35,7 @@ func notStatement(h mail.Header, ent *entity, opts Options, datatracker bool) st
 	if rp == "<>" {
 		return "null sender (Return-Path <>): a bounce or automatic notice"
 	}
-	if from := firstAddress(headerText(h, "From")); from != nil {
+	if from := headerFrom(h); from != nil {
 		if local := localPart(from.Email); mailerDaemon.MatchString(local) {
 			return "mail from " + from.Email + ": a delivery notice"
 		}

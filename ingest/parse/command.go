@@ -66,7 +66,7 @@ func readReply(h mail.Header, ent *entity) *Reply {
 		return nil
 	}
 	r := &Reply{Token: token, Action: "unknown"}
-	if from := firstAddress(headerText(h, "From")); from != nil {
+	if from := headerFrom(h); from != nil {
 		r.From = *from
 	}
 	r.read(newestText(ent.text))

@@ -1,11 +1,11 @@
 package parse
 
 import (
-	"net/mail"
+	netmail "net/mail"
 	"regexp"
 	"strings"
 
-	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
 
 	liaisond "github.com/ietf-tools/liaisond"
 )
@@ -106,18 +106,31 @@ func cleanName(n string) string {
 	return n
 }
 
-// headerAddresses reads an address header leniently: the strict parser first, then any
-// addresses found in the raw value.
-func headerAddresses(h message.Header, key string) []liaisond.Contact {
+// headerAddresses reads an address header: the strict parser first (it decodes RFC 2047
+// names after splitting, so an encoded "Surname, Given" stays one name), then a lenient
+// reading of the decoded value.
+func headerAddresses(h mail.Header, key string) []liaisond.Contact {
 	raw := h.Get(key)
 	if raw == "" {
 		return nil
 	}
-	decoded, err := h.Text(key)
-	if err != nil || decoded == "" {
-		decoded = raw
+	if list, err := h.AddressList(key); err == nil && len(list) > 0 {
+		out := make([]liaisond.Contact, 0, len(list))
+		for _, a := range list {
+			out = append(out, liaisond.Contact{Name: cleanName(strings.ToValidUTF8(a.Name, "\uFFFD")), Email: a.Address})
+		}
+		return out
 	}
-	return addressList(decoded)
+	return addressList(headerText(h, key))
+}
+
+// headerFrom returns the first From address, or nil.
+func headerFrom(h mail.Header) *liaisond.Contact {
+	l := headerAddresses(h, "From")
+	if len(l) == 0 {
+		return nil
+	}
+	return &l[0]
 }
 
 // addressList parses "A <a@x>, b@y" leniently.
@@ -126,7 +139,7 @@ func addressList(v string) []liaisond.Contact {
 	if v == "" {
 		return nil
 	}
-	if list, err := mail.ParseAddressList(v); err == nil {
+	if list, err := netmail.ParseAddressList(v); err == nil {
 		out := make([]liaisond.Contact, 0, len(list))
 		for _, a := range list {
 			out = append(out, liaisond.Contact{Name: cleanName(a.Name), Email: a.Address})

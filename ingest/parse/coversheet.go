@@ -34,7 +34,7 @@ func (b *builder) document(f File) (doctext.Document, bool) {
 	case strings.Contains(f.ContentType, "wordprocessingml") || strings.HasSuffix(name, ".docx"):
 		doc, err = doctext.ReadDOCX(f.Data, b.opts.MaxDocumentBytes)
 	case f.ContentType == "application/pdf" || strings.HasSuffix(name, ".pdf"):
-		return doc, false // PDFTEMP
+		doc, err = doctext.ReadPDF(f.Data, b.opts.MaxDocumentBytes)
 	default:
 		return doc, false
 	}

@@ -14,6 +14,7 @@ var (
 	notesFwdRe  = regexp.MustCompile(`(?i)^\s*-{2,}\s*forwarded by\b`)
 	forwardWord = regexp.MustCompile(`(?i)forward|weitergeleitet|réexpédié|transféré|inoltrat|reenviad|encaminhad|doorgestuurd|vidarebefordra|videresend|转发|転送`)
 	replyHeadRe = regexp.MustCompile(`(?i)(?:^|\s)(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał|написал|写道|のメッセージ)\s*:\s*$`)
+	mailTime    = regexp.MustCompile(`\b\d{1,2}[:.]\d{2}\b|午前|午後|上午|下午`)
 	hdrLineRe   = regexp.MustCompile(`^\s*\*?\s*([^\s:*][^:*]{0,30}?)\s*\*?\s*[:：]\s*\*?\s*(.*)$`)
 )
 
@@ -122,6 +123,7 @@ func isMarker(line string) (marker, forward bool) {
 func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bool) {
 	var h fwdHeader
 	seen := map[string]bool{}
+	fromHasAddress := false
 	last := ""
 	i := start
 	for ; i < len(lines) && i < start+20; i++ {
@@ -151,6 +153,9 @@ func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bo
 		seen[role] = true
 		last = role
 		h.set(role, strings.TrimSpace(m[2]))
+		if role == "from" {
+			fromHasAddress = strings.Contains(m[2], "@")
+		}
 	}
 	if !seen["from"] {
 		return h, 0, false
@@ -159,7 +164,9 @@ func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bo
 		if !seen["subject"] && !seen["date"] {
 			return h, 0, false
 		}
-	} else if !seen["subject"] || !(seen["date"] || seen["to"]) || !strings.Contains(h.from, "@") && !seen["date"] {
+	} else if !seen["subject"] || !seen["date"] || !mailTime.MatchString(h.date) || !fromHasAddress {
+		// Without a marker line, only a real mail header counts: a sent time and an address
+		// on the From line. A statement's own To/From/Subject/Date block has neither.
 		return h, 0, false
 	}
 	return h, i, true

@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	ituSG       = regexp.MustCompile(`(?i)\b(?:Study\s*Group|SG)\s*(\d{1,2})\b`)
+	ituSG       = regexp.MustCompile(`(?i)\b(?:Study[\s-]*Group|SG)[\s-]*(\d{1,2})\b`)
 	ituWP       = regexp.MustCompile(`(?i)\b(?:Working\s*Party|WP)\s*(\d[A-Z]?)\b`)
 	tsag        = regexp.MustCompile(`(?i)\bTSAG\b`)
 	tgppWG      = regexp.MustCompile(`(?i)\b(?:TSG[- ]?)?(SA|CT|RAN|GERAN)[- ]?(?:WG|Working Group)?[- ]?(\d)\b`)
@@ -124,7 +124,7 @@ func ietfGroups(values ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range values {
-		for _, e := range splitGroups(v) {
+		for _, e := range splitGroups(groupParen.ReplaceAllString(v, " ")) {
 			g := ietfGroup(e)
 			if g != "" && !seen[strings.ToLower(g)] {
 				seen[strings.ToLower(g)] = true

@@ -10,6 +10,9 @@ import (
 	"mime"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // every charset in the wild, not only UTF-8
@@ -317,7 +320,16 @@ func bestAlternative(alts []textParts) textParts {
 // invalid UTF-8 replaced.
 func cleanText(b []byte) string {
 	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	s := string(b)
+	if !utf8.Valid(b) {
+		// Text in an unknown or wrong charset: Windows-1252 is what such mail nearly always
+		// is, and reading it so keeps names ("José") that U+FFFD would lose.
+		if dec, err := charmap.Windows1252.NewDecoder().Bytes(b); err == nil {
+			s = string(dec)
+		} else {
+			s = strings.ToValidUTF8(s, "\uFFFD")
+		}
+	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':

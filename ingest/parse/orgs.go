@@ -36,6 +36,17 @@ var orgs = []org{
 	{"ONF", regexp.MustCompile(`(?i)\bONF\b|Open Networking Foundation`), []string{"opennetworking.org"}},
 	{"Wi-Fi Alliance", regexp.MustCompile(`(?i)\bWi-?Fi Alliance\b`), []string{"wi-fi.org"}},
 	{"FIDO Alliance", regexp.MustCompile(`(?i)\bFIDO Alliance\b`), []string{"fidoalliance.org"}},
+	{"TTC", regexp.MustCompile(`(?i)\bTTC\b|Telecommunication Technology Committee`), []string{"ttc.or.jp"}},
+	{"ARIB", regexp.MustCompile(`(?i)\bARIB\b`), []string{"arib.or.jp"}},
+	{"TIA", regexp.MustCompile(`\bTIA\b|Telecommunications Industry Association`), []string{"tiaonline.org"}},
+	{"TSDSI", regexp.MustCompile(`(?i)\bTSDSI\b`), []string{"tsdsi.in"}},
+	{"TTA", regexp.MustCompile(`\bTTA\b`), []string{"tta.or.kr"}},
+	{"CEN/CENELEC", regexp.MustCompile(`(?i)\bCEN(?:ELEC)?\b`), []string{"cencenelec.eu"}},
+	{"Ecma International", regexp.MustCompile(`(?i)\bEcma\b`), []string{"ecma-international.org"}},
+	{"ICANN", regexp.MustCompile(`\bICANN\b`), []string{"icann.org"}},
+	{"CableLabs", regexp.MustCompile(`(?i)\bCableLabs\b`), []string{"cablelabs.com"}},
+	{"NGMN", regexp.MustCompile(`\bNGMN\b`), []string{"ngmn.org"}},
+	{"GlobalPlatform", regexp.MustCompile(`(?i)\bGlobalPlatform\b`), []string{"globalplatform.org"}},
 	{"IETF", regexp.MustCompile(`(?i)\bIETF\b|\bIAB\b|\bIESG\b|\bIRTF\b|Internet Architecture Board`), []string{"ietf.org", "iab.org", "irtf.org"}},
 }
 
@@ -70,4 +81,15 @@ func orgByDomain(addr string) string {
 func ietfSide(addr string) bool {
 	return orgByDomain(addr) == "IETF" || strings.HasSuffix(strings.ToLower(addr), "@iesg.org") ||
 		strings.HasSuffix(strings.ToLower(addr), "@rfc-editor.org") || strings.HasSuffix(strings.ToLower(addr), "@iana.org")
+}
+
+var leadingAcronym = regexp.MustCompile(`^([A-Z][A-Z0-9&/-]{1,11})\b`)
+
+// orgByAcronym names an organisation not in the list by the acronym its group line starts
+// with ("XYZ Working Group 3" → "XYZ").
+func orgByAcronym(group string) string {
+	if m := leadingAcronym.FindStringSubmatch(strings.TrimSpace(group)); m != nil {
+		return strings.TrimRight(m[1], "-/&")
+	}
+	return ""
 }

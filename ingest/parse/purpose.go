@@ -79,6 +79,15 @@ func perRecipient(v string) liaisond.Purpose {
 	if m := purposeWords.FindString(v); m != "" {
 		return purposeWord(m)
 	}
+	// ISO/IEC JTC 1 documents code the requested action.
+	switch strings.ToUpper(strings.Trim(collapseSpace(v), ". ")) {
+	case "ACT", "ACTION":
+		return liaisond.PurposeAction
+	case "COM", "COMMENT", "COMMENTS":
+		return liaisond.PurposeComment
+	case "FYI", "INF", "INFO":
+		return liaisond.PurposeInfo
+	}
 	return liaisond.PurposeNone
 }
 
