@@ -9,4 +9,8 @@ require (
 	golang.org/x/text v0.14.0
 )
 
-require golang.org/x/sys v0.45.0 // indirect
+require (
+	go.uber.org/multierr v1.10.0 // indirect
+	go.uber.org/zap v1.28.0 // indirect
+	golang.org/x/sys v0.45.0 // indirect
+)
