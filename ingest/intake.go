@@ -75,6 +75,9 @@ func New(st *store.Store, opts Options) *Intake {
 // Accept commits raw with its envelope and returns once the bytes are on disk: only then
 // may the source acknowledge the message. Processing follows asynchronously under Run.
 func (in *Intake) Accept(ctx context.Context, env store.Envelope, raw []byte) (store.MsgID, error) {
+	if env.MessageID == "" {
+		env.MessageID = headerMessageID(raw)
+	}
 	id, err := in.st.PutMessage(ctx, env, raw)
 	if err != nil {
 		return 0, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -62,6 +63,9 @@ func TestIntakeCorpus(t *testing.T) {
 		m, err := st.Message(id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if tc.name == "013-list-ccamp-exact-dup" && !strings.Contains(out.Reason, "message-id") {
+			t.Errorf("list copy taken as a duplicate by %q, want by its Message-ID", out.Reason)
 		}
 		if m.Outcome != tc.outcome {
 			t.Errorf("%s: stored outcome %s, want %s", tc.name, m.Outcome, tc.outcome)

@@ -30,6 +30,12 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func commands() []command {
 	return []command{
 		{"parse", "parse [--json] FILE... (- for standard input): show what liaisond reads in each mail; writes nothing", runParse},
+		{"import", "import [--db PATH | --config FILE] [--no-notify] FILE...: take .eml, mbox or Maildir mail in as if it had arrived", runImport},
+		{"messages", "messages list [--db PATH | --config FILE] [--json]: every message taken in and what became of it", runMessages},
+		{"records", "records list|show ID|raw ID|export [--db PATH | --config FILE] [--state S] [--json] [--format json]: the records", runRecords},
+		{"outbox", "outbox list [--db PATH | --config FILE] [--json]: every mail queued, sent, failed or suppressed", runOutbox},
+		{"backup", "backup [--db PATH | --config FILE] OUT: a consistent copy of the store", runBackup},
+		{"check-db", "check-db [--db PATH | --config FILE]: verify the store file and its cross-references", runCheckDB},
 	}
 }
 
