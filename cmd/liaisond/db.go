@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ietf-tools/liaisond/config"
+	"github.com/ietf-tools/liaisond/ingest"
 	"github.com/ietf-tools/liaisond/store"
 )
 
@@ -18,36 +19,50 @@ type storeFlags struct {
 
 func (f *storeFlags) register(fl *flag.FlagSet) {
 	fl.StringVar(&f.db, "db", "", "the store file (bbolt)")
-	fl.StringVar(&f.config, "config", "", "the daemon's TOML config; the store path comes from it")
+	fl.StringVar(&f.config, "config", "", "the daemon's TOML config; the store and admin socket come from it")
 }
 
-// path returns the store file named by --db, or by the config's [store] path.
-func (f *storeFlags) path() (string, error) {
+// target returns the store file and the admin socket the flags name.
+func (f *storeFlags) target() (path, socket string, cfg *config.Config, err error) {
 	switch {
 	case f.db != "" && f.config != "":
-		return "", errors.New("give --db or --config, not both")
+		return "", "", nil, errors.New("give --db or --config, not both")
 	case f.db != "":
-		return f.db, nil
+		return f.db, config.DefaultAdminSocket, nil, nil
 	case f.config != "":
 		cfg, err := config.Load(f.config)
 		if err != nil {
-			return "", err
+			return "", "", nil, err
 		}
-		return cfg.Store.Path, nil
+		return cfg.Store.Path, cfg.Admin.Socket, cfg, nil
 	}
-	return "", errors.New("which store? give --db PATH or --config FILE")
+	return "", "", nil, errors.New("which store? give --db PATH or --config FILE")
 }
 
-// open opens the store for a CLI command. While a daemon runs it holds the file; the error
-// then says so.
-func (f *storeFlags) open(readOnly bool) (*store.Store, error) {
-	p, err := f.path()
+// open returns the daemon's admin API when one runs on the store, else the store file.
+func (f *storeFlags) open(readOnly bool) (backend, error) {
+	path, socket, cfg, err := f.target()
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(p, store.Options{ReadOnly: readOnly, LockTimeout: 2 * time.Second})
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w: a running liaisond holds %s; stop it, or run this command against a backup (liaisond backup)", err, p)
+	if f.config != "" {
+		if a, ok := dialAdmin(socket); ok {
+			return a, nil
+		}
 	}
-	return st, err
+	st, err := store.Open(path, store.Options{ReadOnly: readOnly, LockTimeout: 2 * time.Second})
+	if errors.Is(err, store.ErrLocked) {
+		if a, ok := dialAdmin(socket); ok {
+			return a, nil
+		}
+		return nil, fmt.Errorf("%w: a running liaisond holds %s and its admin socket %s does not answer; give --config so the socket can be found, or stop the daemon", err, path, socket)
+	}
+	if err != nil {
+		return nil, err
+	}
+	opts := ingest.Options{}
+	if cfg != nil {
+		opts.Parse = parseOptions(cfg)
+	}
+	return direct{Store: st, in: ingest.New(st, opts)}, nil
 }

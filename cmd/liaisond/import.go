@@ -7,9 +7,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/ietf-tools/liaisond/ingest"
 	"github.com/ietf-tools/liaisond/ingest/mailfile"
-	"github.com/ietf-tools/liaisond/ingest/parse"
 	"github.com/ietf-tools/liaisond/store"
 )
 
@@ -27,8 +25,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	// Without the daemon's config there is nobody to mail: import then only records.
-	in := ingest.New(st, ingest.Options{Parse: parse.Options{}})
 	counts := map[store.Outcome]int{}
 	failed := 0
 	for _, path := range fl.Args() {
@@ -46,15 +42,14 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				return nil
 			}
 			env := store.Envelope{Source: "import:" + filepath.Base(path), From: m.EnvelopeFrom, Quiet: *noNotify}
-			id, err := in.Accept(ctx, env, m.Data)
-			if err != nil {
+			out, err := st.Import(ctx, env, m.Data)
+			if err != nil && out.Message == 0 {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			out, err := in.Process(ctx, id)
 			counts[out.Outcome]++
 			switch {
 			case err != nil:
-				fmt.Fprintf(stdout, "%s: stored as message %d, %s: %v\n", name, id, out.Outcome, err)
+				fmt.Fprintf(stdout, "%s: stored as message %d, %s: %v\n", name, out.Message, out.Outcome, err)
 			case out.Record != "":
 				fmt.Fprintf(stdout, "%s: %s %s %s\n", name, out.Outcome, out.Record, out.Reason)
 			default:

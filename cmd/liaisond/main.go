@@ -35,6 +35,7 @@ func commands() []command {
 		{"records", "records list|show ID|raw ID|export [--db PATH | --config FILE] [--state S] [--json] [--format json]: the records", runRecords},
 		{"outbox", "outbox list [--db PATH | --config FILE] [--json]: every mail queued, sent, failed or suppressed", runOutbox},
 		{"backup", "backup [--db PATH | --config FILE] OUT: a consistent copy of the store", runBackup},
+		{"check-config", "check-config --config FILE [--strict] [--print]: check a config as serve would; print the effective one", runCheckConfig},
 		{"check-db", "check-db [--db PATH | --config FILE]: verify the store file and its cross-references", runCheckDB},
 	}
 }

@@ -140,7 +140,7 @@ func orDash(s string) string {
 
 // showRecord prints a record for a person: its fields in the Datatracker's labels, its
 // problems, its sources and its events.
-func showRecord(w io.Writer, st *store.Store, r liaisond.Record) error {
+func showRecord(w io.Writer, st backend, r liaisond.Record) error {
 	o := parseOutput{File: r.ID, Liaison: true, Statement: r.Statement, Ack: r.Ack, Problems: r.Problems}
 	fmt.Fprintf(w, "%s (%s)", r.ID, r.State)
 	if len(r.Tags) > 0 {
@@ -175,7 +175,7 @@ func showRecord(w io.Writer, st *store.Store, r liaisond.Record) error {
 }
 
 // writeRaw writes the original bytes of a record's first message, or of a message by number.
-func writeRaw(w io.Writer, st *store.Store, id string) error {
+func writeRaw(w io.Writer, st backend, id string) error {
 	var msg store.MsgID
 	if n, err := strconv.ParseUint(id, 10, 64); err == nil {
 		msg = store.MsgID(n)
@@ -327,6 +327,6 @@ func runCheckDB(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(errs) > 0 {
 		return exitError{1}
 	}
-	fmt.Fprintf(stdout, "%s: ok\n", st.Path())
+	fmt.Fprintln(stdout, "store: ok")
 	return nil
 }

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	liaisond "github.com/ietf-tools/liaisond"
+	"github.com/ietf-tools/liaisond/ingest"
+	"github.com/ietf-tools/liaisond/store"
+)
+
+// backend is what the CLI's store commands need. The store file itself serves it when no
+// daemon runs; the daemon's admin socket serves the same calls while one does, so both
+// paths print the same thing.
+type backend interface {
+	Messages() ([]store.Message, error)
+	Records(state liaisond.State) ([]liaisond.Record, error)
+	Get(id string) (liaisond.Record, error)
+	RecordMessages(id string) ([]store.MsgID, error)
+	WriteRaw(id store.MsgID, w io.Writer) (int64, error)
+	Outbox() ([]store.OutboxEntry, error)
+	Backup(w io.Writer) (int64, error)
+	Check() []error
+	// Import takes one message in as if it had arrived, and processes it.
+	Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error)
+	Close() error
+}
+
+// direct is the store file opened by the CLI.
+type direct struct {
+	*store.Store
+	in *ingest.Intake
+}
+
+func (d direct) Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error) {
+	id, err := d.in.Accept(ctx, env, raw)
+	if err != nil {
+		return ingest.Outcome{}, err
+	}
+	return d.in.Process(ctx, id)
+}

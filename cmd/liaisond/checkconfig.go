@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/ietf-tools/liaisond/config"
+)
+
+// runCheckConfig checks everything serve would: every problem at once, each with its file,
+// line and key; with --print, the effective configuration (defaults filled in; secrets are
+// files, so only their paths show).
+func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("check-config", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	path := fl.String("config", "", "the TOML config file")
+	strict := fl.Bool("strict", false, "files that cannot be read are errors, as serve treats them")
+	print := fl.Bool("print", false, "print the effective configuration")
+	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
+		return errUsage
+	}
+	if *path == "" {
+		return fmt.Errorf("give --config FILE")
+	}
+	cfg, err := config.Load(*path)
+	var errs config.Errors
+	if errors.As(err, &errs) {
+		for _, p := range errs {
+			fmt.Fprintln(stdout, "error:", p.Error())
+		}
+		return exitError{1}
+	}
+	if err != nil {
+		return err
+	}
+	warnings, err := cfg.Check(*strict)
+	for _, w := range warnings {
+		fmt.Fprintln(stdout, "warning:", w.Error())
+	}
+	if errors.As(err, &errs) {
+		for _, p := range errs {
+			fmt.Fprintln(stdout, "error:", p.Error())
+		}
+		return exitError{1}
+	}
+	if err != nil {
+		return err
+	}
+	if *print {
+		return cfg.WriteTOML(stdout)
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", *path)
+	return nil
+}
