@@ -5,13 +5,13 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/ietf-tools/liaisond"
 	"github.com/ietf-tools/liaisond/store"
@@ -63,7 +63,7 @@ type SenderConfig struct {
 	// Now is the clock (default time.Now); the store should share it.
 	Now func() time.Time
 	// Logger receives a line per mail sent, failed, suppressed or held (default: none).
-	Logger *slog.Logger
+	Logger *zap.Logger
 }
 
 // Stats are the Sender's counters since it started, for metrics.
@@ -82,7 +82,7 @@ type Sender struct {
 	out  Outbox
 	cfg  SenderConfig
 	kick chan struct{}
-	log  *slog.Logger
+	log  *zap.SugaredLogger
 
 	mu    sync.Mutex
 	stats Stats
@@ -131,9 +131,9 @@ func NewSender(out Outbox, cfg SenderConfig) (*Sender, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = zap.NewNop()
 	}
-	return &Sender{out: out, cfg: cfg, kick: make(chan struct{}, 1), log: log}, nil
+	return &Sender{out: out, cfg: cfg, kick: make(chan struct{}, 1), log: log.Named("outbox").Sugar()}, nil
 }
 
 func isLoopback(host string) bool {
@@ -178,7 +178,7 @@ func (s *Sender) Run(ctx context.Context) error {
 			wait = min(wait, next.Sub(s.cfg.Now()))
 		}
 		if err != nil {
-			s.log.Error("outbox pass failed", "err", err)
+			s.log.Errorw("outbox pass failed", "err", err)
 			wait = max(wait, 10*time.Second)
 		}
 		wait = max(wait, 0)
@@ -210,7 +210,7 @@ func (s *Sender) SendDue(ctx context.Context) (time.Time, error) {
 		}
 		if until := s.cfg.Limiter.DeferUntil(); !until.IsZero() {
 			if s.Stats().PausedUntil.IsZero() {
-				s.log.Warn("hourly mail cap reached: sending paused", "until", until, "queued", len(due))
+				s.log.Warnw("hourly mail cap reached: sending paused", "until", until, "queued", len(due))
 			}
 			s.count(func(st *Stats) { st.PausedUntil = until })
 			return until, errors.Join(errs...)
@@ -254,7 +254,7 @@ func (s *Sender) deliver(ctx context.Context, e store.OutboxEntry) error {
 			return fmt.Errorf("outbox entry %d: suppress: %w", e.ID, err)
 		}
 		s.count(func(st *Stats) { st.Suppressed++ })
-		log.Info("mail suppressed", "reason", reason)
+		log.Infow("mail suppressed", "reason", reason)
 		s.note(ctx, e, fmt.Sprintf("%s mail %q suppressed: %s", e.Kind, e.Subject, refusedText(refused)))
 		return nil
 	}
@@ -281,7 +281,7 @@ func (s *Sender) deliver(ctx context.Context, e store.OutboxEntry) error {
 			return fmt.Errorf("outbox entry %d: sent, but not recorded (it may go again): %w", e.ID, err)
 		}
 		s.count(func(st *Stats) { st.Sent++ })
-		log.Info("mail sent", "to", strings.Join(res.accepted, ","), "attempt", full.Attempts)
+		log.Infow("mail sent", "to", strings.Join(res.accepted, ","), "attempt", full.Attempts)
 		if gone := append(refused, res.rejected...); len(gone) > 0 {
 			s.note(ctx, e, fmt.Sprintf("%s mail %q not delivered to %s", e.Kind, e.Subject, refusedText(gone)))
 		}
@@ -298,11 +298,11 @@ func (s *Sender) deliver(ctx context.Context, e store.OutboxEntry) error {
 	}
 	if state == store.OutboxFailed {
 		s.count(func(st *Stats) { st.Failed++ })
-		log.Error("mail failed for good", "err", sendErr, "attempts", full.Attempts)
+		log.Errorw("mail failed for good", "err", sendErr, "attempts", full.Attempts)
 		s.note(ctx, e, fmt.Sprintf("%s mail %q failed: %v", e.Kind, e.Subject, sendErr))
 	} else {
 		s.count(func(st *Stats) { st.Retried++ })
-		log.Warn("mail deferred", "err", sendErr, "attempts", full.Attempts, "next", full.NextAttempt)
+		log.Warnw("mail deferred", "err", sendErr, "attempts", full.Attempts, "next", full.NextAttempt)
 	}
 	return nil
 }
@@ -329,6 +329,6 @@ func (s *Sender) note(ctx context.Context, e store.OutboxEntry, text string) {
 	}
 	err := s.out.AddEvent(ctx, e.Record, liaisond.Event{Kind: liaisond.EventComment, Actor: "liaisond", Text: text})
 	if err != nil {
-		s.log.Error("cannot record outbox event", "record", e.Record, "err", err)
+		s.log.Errorw("cannot record outbox event", "record", e.Record, "err", err)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/emersion/go-message/mail"
+
 	liaisond "github.com/ietf-tools/liaisond"
 )
 
@@ -68,19 +70,18 @@ func (b *builder) ack(st *liaisond.Statement, fromBody bool) liaisond.Ack {
 	if len(left) > 0 {
 		a.Reason = strings.TrimSpace(a.Reason + " left out: " + strings.Join(left, ", "))
 	}
-	a.OnReceipt = a.Send && !fromBody && st.ForwardedBy == nil && b.authenticated()
+	a.OnReceipt = a.Send && !fromBody && st.ForwardedBy == nil && authenticated(b.ent.header, b.opts.TrustedAuthServID)
 	return a
 }
 
-// authenticated reports whether the outer message carries a DMARC pass from the trusted
-// authserv-id.
-func (b *builder) authenticated() bool {
-	if b.opts.TrustedAuthServID == "" {
+// authenticated reports whether a message carries a DMARC pass from the trusted authserv-id.
+func authenticated(h mail.Header, authServID string) bool {
+	if authServID == "" {
 		return false
 	}
-	for _, v := range b.ent.header.Values("Authentication-Results") {
+	for _, v := range h.Values("Authentication-Results") {
 		id := strings.TrimSpace(strings.SplitN(v, ";", 2)[0])
-		if strings.EqualFold(id, b.opts.TrustedAuthServID) && authResultPass.MatchString(v) {
+		if strings.EqualFold(id, authServID) && authResultPass.MatchString(v) {
 			return true
 		}
 	}

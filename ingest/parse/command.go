@@ -23,6 +23,9 @@ type Reply struct {
 	Edits []Edit
 	// From is who sent the reply.
 	From liaisond.Contact
+	// Authenticated is true when the reply carries a DMARC pass from the trusted
+	// authserv-id (Options.TrustedAuthServID).
+	Authenticated bool
 }
 
 // Edit is one corrected field.
@@ -41,7 +44,7 @@ var (
 
 // readReply recognises a reply to a confirmation request: our token in a recipient address or
 // in In-Reply-To/References. Auto-replies never get here.
-func readReply(h mail.Header, ent *entity) *Reply {
+func readReply(h mail.Header, ent *entity, opts Options) *Reply {
 	token := ""
 	for _, k := range []string{"To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To"} {
 		for _, v := range h.Values(k) {
@@ -70,6 +73,7 @@ func readReply(h mail.Header, ent *entity) *Reply {
 		r.From = *from
 	}
 	r.read(newestText(ent.text))
+	r.Authenticated = authenticated(h, opts.TrustedAuthServID)
 	return r
 }
 

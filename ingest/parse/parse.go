@@ -30,7 +30,7 @@ func Parse(raw []byte, opts Options) (res *Result, err error) {
 	if reason := notStatement(ent.header, ent, opts, dt); reason != "" {
 		return notA(res, reason), nil
 	}
-	if reply := readReply(ent.header, ent); reply != nil {
+	if reply := readReply(ent.header, ent, opts); reply != nil {
 		res.Kind = Command
 		res.Reply = reply
 		res.Ack.Reason = "a reply to our confirmation request"
