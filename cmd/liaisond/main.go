@@ -29,6 +29,8 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() []command {
 	return []command{
+		{"demo", "demo [--once] [--dir DIR]: the whole loop on embedded defaults, no config, no network", runDemo},
+		{"serve", "serve --config FILE: run the daemon (SIGTERM stops it cleanly, SIGHUP reopens the log)", runServe},
 		{"parse", "parse [--json] FILE... (- for standard input): show what liaisond reads in each mail; writes nothing", runParse},
 		{"import", "import [--db PATH | --config FILE] [--no-notify] FILE...: take .eml, mbox or Maildir mail in as if it had arrived", runImport},
 		{"messages", "messages list [--db PATH | --config FILE] [--json]: every message taken in and what became of it", runMessages},
