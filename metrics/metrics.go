@@ -23,12 +23,6 @@ type Metrics struct {
 	ParseFailures prometheus.Counter
 	// Duplicates counts messages attached to an existing record.
 	Duplicates prometheus.Counter
-	// Sent counts outgoing mails delivered, by kind.
-	Sent *prometheus.CounterVec
-	// SendFailures counts failed delivery attempts, by kind and whether permanent.
-	SendFailures *prometheus.CounterVec
-	// Suppressed counts automatic mails the gate held back, by reason.
-	Suppressed *prometheus.CounterVec
 	// SMTPConnections counts connections to the SMTP/LMTP listeners, by listener.
 	SMTPConnections *prometheus.CounterVec
 	// SMTPRejections counts SMTP replies refusing something, by listener and code.
@@ -49,6 +43,13 @@ type Snapshot struct {
 	OutboxDepth    int
 	OutboxOldest   time.Duration
 	Unfinished     int
+	// Mails counts the outbox's mails by kind and state (queued, sent, failed, suppressed):
+	// sends, failures and suppressed automatic mails, kept across restarts by the store.
+	Mails map[[2]string]int
+	// Attempts counts delivery attempts made, by kind.
+	Attempts map[string]int
+	// Paused is true while the hourly cap holds sending back.
+	Paused bool
 }
 
 // New registers liaisond's metrics. snapshot is called at each scrape for the gauges that
@@ -62,12 +63,6 @@ func New(snapshot func() (Snapshot, error)) *Metrics {
 		Help: "Messages the parser failed on (kept, retried, quarantined after repeated failures)."})
 	m.Duplicates = prometheus.NewCounter(prometheus.CounterOpts{Name: "liaisond_duplicates_total",
 		Help: "Messages attached to a record that already existed."})
-	m.Sent = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaisond_mail_sent_total",
-		Help: "Outgoing mails delivered, by kind."}, []string{"kind"})
-	m.SendFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaisond_mail_send_failures_total",
-		Help: "Failed delivery attempts, by kind and permanence."}, []string{"kind", "permanent"})
-	m.Suppressed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaisond_mail_suppressed_total",
-		Help: "Automatic mails held back by the RFC 3834 gate, by reason."}, []string{"reason"})
 	m.SMTPConnections = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaisond_smtp_connections_total",
 		Help: "Connections to the SMTP/LMTP listeners."}, []string{"listener"})
 	m.SMTPRejections = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "liaisond_smtp_rejections_total",
@@ -80,8 +75,7 @@ func New(snapshot func() (Snapshot, error)) *Metrics {
 		Help: "IMAP poller errors, by kind."}, []string{"account", "kind"})
 	m.IMAPBackoff = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "liaisond_imap_backoff_seconds",
 		Help: "Current reconnect backoff of each IMAP account."}, []string{"account"})
-	for _, c := range []prometheus.Collector{m.Messages, m.ParseFailures, m.Duplicates, m.Sent, m.SendFailures,
-		m.Suppressed, m.SMTPConnections, m.SMTPRejections, m.IMAPLastSuccess, m.IMAPFetched, m.IMAPErrors, m.IMAPBackoff,
+	for _, c := range []prometheus.Collector{m.Messages, m.ParseFailures, m.Duplicates, m.SMTPConnections, m.SMTPRejections, m.IMAPLastSuccess, m.IMAPFetched, m.IMAPErrors, m.IMAPBackoff,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -101,6 +95,9 @@ var (
 	depthDesc   = prometheus.NewDesc("liaisond_outbox_depth", "Mails queued and not yet sent.", nil, nil)
 	oldestDesc  = prometheus.NewDesc("liaisond_outbox_oldest_seconds", "Age of the oldest queued mail.", nil, nil)
 	todoDesc    = prometheus.NewDesc("liaisond_messages_unfinished", "Messages committed and not yet processed (pending or failed).", nil, nil)
+	mailsDesc   = prometheus.NewDesc("liaisond_outbox_mails", "Outgoing mails by kind and state (queued, sent, failed, suppressed).", []string{"kind", "state"}, nil)
+	tryDesc     = prometheus.NewDesc("liaisond_outbox_attempts", "Delivery attempts made, by kind.", []string{"kind"}, nil)
+	pausedDesc  = prometheus.NewDesc("liaisond_outbox_paused", "1 while the hourly cap holds sending back.", nil, nil)
 	errDesc     = prometheus.NewDesc("liaisond_store_scrape_error", "1 when the store could not be read for this scrape.", nil, nil)
 )
 
@@ -110,7 +107,7 @@ type storeCollector struct {
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{recordsDesc, depthDesc, oldestDesc, todoDesc, errDesc} {
+	for _, d := range []*prometheus.Desc{recordsDesc, depthDesc, oldestDesc, todoDesc, mailsDesc, tryDesc, pausedDesc, errDesc} {
 		ch <- d
 	}
 }
@@ -128,4 +125,15 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(s.OutboxDepth))
 	ch <- prometheus.MustNewConstMetric(oldestDesc, prometheus.GaugeValue, s.OutboxOldest.Seconds())
 	ch <- prometheus.MustNewConstMetric(todoDesc, prometheus.GaugeValue, float64(s.Unfinished))
+	for k, n := range s.Mails {
+		ch <- prometheus.MustNewConstMetric(mailsDesc, prometheus.GaugeValue, float64(n), k[0], k[1])
+	}
+	for k, n := range s.Attempts {
+		ch <- prometheus.MustNewConstMetric(tryDesc, prometheus.GaugeValue, float64(n), k)
+	}
+	paused := 0.0
+	if s.Paused {
+		paused = 1
+	}
+	ch <- prometheus.MustNewConstMetric(pausedDesc, prometheus.GaugeValue, paused)
 }

@@ -10,10 +10,10 @@ import (
 
 func TestScrape(t *testing.T) {
 	m := New(func() (Snapshot, error) {
-		return Snapshot{RecordsByState: map[string]int{"pending": 3, "posted": 1}, OutboxDepth: 2, OutboxOldest: 90 * time.Second}, nil
+		return Snapshot{RecordsByState: map[string]int{"pending": 3, "posted": 1}, OutboxDepth: 2, OutboxOldest: 90 * time.Second,
+			Mails: map[[2]string]int{{"ack", "suppressed"}: 1}}, nil
 	})
 	m.Messages.WithLabelValues("smtp:127.0.0.1:2525", "record").Add(3)
-	m.Suppressed.WithLabelValues("list address").Inc()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -23,7 +23,8 @@ func TestScrape(t *testing.T) {
 		`liaisond_records{state="dead"} 0`,
 		`liaisond_outbox_depth 2`,
 		`liaisond_outbox_oldest_seconds 90`,
-		`liaisond_mail_suppressed_total{reason="list address"} 1`,
+		`liaisond_outbox_mails{kind="ack",state="suppressed"} 1`,
+		`liaisond_outbox_paused 0`,
 		`liaisond_store_scrape_error 0`,
 	} {
 		if !strings.Contains(string(body), want) {

@@ -363,7 +363,7 @@ func (d *daemon) remindOnce(ctx context.Context, now time.Time) error {
 
 // snapshot reads the store's state for /metrics.
 func (d *daemon) snapshot() (metrics.Snapshot, error) {
-	s := metrics.Snapshot{RecordsByState: map[string]int{}}
+	s := metrics.Snapshot{RecordsByState: map[string]int{}, Mails: map[[2]string]int{}, Attempts: map[string]int{}}
 	recs, err := d.st.Records("")
 	if err != nil {
 		return s, err
@@ -376,7 +376,10 @@ func (d *daemon) snapshot() (metrics.Snapshot, error) {
 		return s, err
 	}
 	now := time.Now()
+	s.Paused = d.sender.Stats().PausedUntil.After(now)
 	for _, e := range out {
+		s.Mails[[2]string{string(e.Kind), string(e.State)}]++
+		s.Attempts[string(e.Kind)] += e.Attempts
 		if e.State == store.OutboxQueued {
 			s.OutboxDepth++
 			if age := now.Sub(e.Created); age > s.OutboxOldest {
