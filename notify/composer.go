@@ -121,3 +121,6 @@ func (c *Composer) recordURL(id string) string {
 		return u + id
 	}
 }
+
+// From is the sender of every mail the Composer writes.
+func (c *Composer) From() liaisond.Contact { return c.cfg.From }

@@ -351,3 +351,18 @@ func (s *Store) OutboxEntry(id uint64) (OutboxEntry, error) {
 	err := s.View(func(tx *Tx) (err error) { e, err = tx.OutboxEntry(id); return err })
 	return e, err
 }
+
+// Retry puts a failed (or queued) entry back in the queue to be tried now, with a fresh
+// count of attempts: an operator's `outbox retry` after fixing the relay.
+func (s *Store) Retry(ctx context.Context, id uint64) error {
+	_, err := s.editOutbox(ctx, id, func(tx *Tx, e *OutboxEntry) error {
+		switch e.State {
+		case OutboxFailed, OutboxQueued:
+		default:
+			return fmt.Errorf("is %s: only a failed or queued mail can be retried: %w", e.State, ErrInvalid)
+		}
+		e.State, e.Reason, e.Attempts, e.NextAttempt = OutboxQueued, "", 0, tx.now
+		return nil
+	})
+	return err
+}

@@ -203,3 +203,35 @@ func TestOutboxJSONAndEvents(t *testing.T) {
 		t.Fatalf("roundtrip %+v, %v", back, err)
 	}
 }
+
+func TestRetry(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := context.Background()
+	var id uint64
+	if err := s.Update(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.Enqueue(OutboxEntry{Kind: KindAck, To: []string{"a@b.example"}, Subject: "s", Raw: []byte("x")})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkAttempt(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.MarkSendFailed(ctx, id, errors.New("550 no"), true); err != nil || st != OutboxFailed {
+		t.Fatalf("%s %v", st, err)
+	}
+	if err := s.Retry(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := s.OutboxEntry(id)
+	if e.State != OutboxQueued || e.Attempts != 0 {
+		t.Errorf("after retry: %s, %d attempts", e.State, e.Attempts)
+	}
+	if err := s.Suppress(ctx, id, "dropped"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Retry(ctx, id); !errors.Is(err, ErrInvalid) {
+		t.Errorf("retry of a suppressed mail: %v", err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 
 	liaisond "github.com/ietf-tools/liaisond"
 	"github.com/ietf-tools/liaisond/ingest"
+	"github.com/ietf-tools/liaisond/notify"
 	"github.com/ietf-tools/liaisond/store"
 )
 
@@ -24,9 +25,9 @@ import (
 // root get in). It serves the CLI's store commands while the daemon holds the store.
 
 // adminHandler serves the admin API from the daemon's store and intake.
-func adminHandler(st *store.Store, in *ingest.Intake) http.Handler {
+func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.Handler {
 	mux := http.NewServeMux()
-	b := direct{Store: st, in: in}
+	b := direct{Store: st, in: in, hooks: hooks}
 	writeJSON := func(w http.ResponseWriter, v any) {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
@@ -104,6 +105,31 @@ func adminHandler(st *store.Store, in *ingest.Intake) http.Handler {
 			l = append(l, e.Error())
 		}
 		writeJSON(w, l)
+	})
+	mux.HandleFunc("POST /v1/records/{id}/act", func(w http.ResponseWriter, r *http.Request) {
+		var a recordAction
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&a); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		what, err := b.Act(r.Context(), r.PathValue("id"), a)
+		if err != nil {
+			fail(w, err)
+			return
+		}
+		writeJSON(w, what)
+	})
+	mux.HandleFunc("POST /v1/outbox/{id}/{verb}", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+		if err != nil {
+			http.Error(w, "outbox id is a number", http.StatusBadRequest)
+			return
+		}
+		if err := b.OutboxAct(r.Context(), id, r.PathValue("verb"), r.URL.Query().Get("actor")); err != nil {
+			fail(w, err)
+			return
+		}
+		writeJSON(w, "ok")
 	})
 	mux.HandleFunc("POST /v1/import", func(w http.ResponseWriter, r *http.Request) {
 		raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
@@ -288,6 +314,26 @@ func (a *adminClient) Import(ctx context.Context, env store.Envelope, raw []byte
 		return out.Outcome, errors.New(out.Error)
 	}
 	return out.Outcome, nil
+}
+
+func (a *adminClient) Act(ctx context.Context, id string, act recordAction) (string, error) {
+	body, _ := json.Marshal(act)
+	resp, err := a.do("POST", "/v1/records/"+url.PathEscape(id)+"/act", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var what string
+	return what, json.NewDecoder(resp.Body).Decode(&what)
+}
+
+func (a *adminClient) OutboxAct(ctx context.Context, id uint64, verb, actor string) error {
+	resp, err := a.do("POST", fmt.Sprintf("/v1/outbox/%d/%s?actor=%s", id, url.PathEscape(verb), url.QueryEscape(actor)), nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
 }
 
 func (a *adminClient) Close() error { return nil }

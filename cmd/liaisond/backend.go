@@ -6,6 +6,7 @@ import (
 
 	liaisond "github.com/ietf-tools/liaisond"
 	"github.com/ietf-tools/liaisond/ingest"
+	"github.com/ietf-tools/liaisond/notify"
 	"github.com/ietf-tools/liaisond/store"
 )
 
@@ -23,13 +24,26 @@ type backend interface {
 	Check() []error
 	// Import takes one message in as if it had arrived, and processes it.
 	Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error)
+	// Act changes a record as an operator: confirm, reject, set fields, tag taken.
+	Act(ctx context.Context, id string, a recordAction) (string, error)
+	// OutboxAct retries or drops an outgoing mail.
+	OutboxAct(ctx context.Context, id uint64, verb, actor string) error
 	Close() error
 }
 
 // direct is the store file opened by the CLI.
 type direct struct {
 	*store.Store
-	in *ingest.Intake
+	in    *ingest.Intake
+	hooks *notify.Hooks // nil without a config: nothing that mails can be done
+}
+
+func (d direct) Act(ctx context.Context, id string, a recordAction) (string, error) {
+	return actOn(ctx, d.Store, d.hooks, id, a)
+}
+
+func (d direct) OutboxAct(ctx context.Context, id uint64, verb, actor string) error {
+	return outboxAct(ctx, d.Store, id, verb, actor)
 }
 
 func (d direct) Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error) {

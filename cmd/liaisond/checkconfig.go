@@ -19,7 +19,8 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 	path := fl.String("config", "", "the TOML config file")
 	strict := fl.Bool("strict", false, "files that cannot be read are errors, as serve treats them")
 	print := fl.Bool("print", false, "print the effective configuration")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) != 0 {
 		return errUsage
 	}
 	if *path == "" {

@@ -61,10 +61,6 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemo
 			d.close()
 		}
 	}()
-	secret, err := config.ReadSecret(cfg.Confirm.TokenSecretFile)
-	if err != nil {
-		return nil, fmt.Errorf("[confirm] token_secret_file: %w", err)
-	}
 	d.st, err = store.Open(cfg.Store.Path, store.Options{
 		LockTimeout: cfg.Store.OpenTimeout, MaxAttempts: cfg.Store.MaxAttempts,
 		Backoff: notify.Backoff, OutboxMaxAttempts: cfg.Outgoing.MaxAttempts,
@@ -73,30 +69,18 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemo
 		return nil, fmt.Errorf("[store] path: %w", err)
 	}
 	popts := parseOptions(cfg)
-	from, err := parseMailbox(cfg.Outgoing.From)
-	if err != nil {
-		return nil, fmt.Errorf("[outgoing] from: %w", err)
-	}
-	gate := notify.NewGate(notify.GateConfig{
-		Own:     popts.OwnAddresses,
-		Trusted: append(append([]string{}, cfg.Confirm.Coordinators...), cfg.Ack.Cc...),
-	})
-	onReceipt := cfg.Ack.Policy == "on-receipt"
-	d.comp, err = notify.NewComposer(notify.Config{
-		From: from, ReplyAddress: cfg.Confirm.ReplyAddress, Hostname: cfg.Outgoing.Hostname,
-		Coordinators: cfg.Confirm.Coordinators, AckCc: cfg.Ack.Cc, RecordURL: cfg.Ack.RecordURL,
-		AckOnReceipt: onReceipt, Gate: gate, TokenSecret: secret, TokenTTL: cfg.Confirm.TokenTTL,
-	})
+	hooks, gate, err := newHooks(cfg)
 	if err != nil {
 		return nil, err
 	}
+	d.comp = hooks.Composer
 	password, err := optionalSecret(cfg.Outgoing.PasswordFile)
 	if err != nil {
 		return nil, fmt.Errorf("[outgoing] password_file: %w", err)
 	}
 	d.sender, err = notify.NewSender(d.st, notify.SenderConfig{
 		Address: cfg.Outgoing.Address, TLS: cfg.Outgoing.TLS, Username: cfg.Outgoing.Username,
-		Password: string(password), From: from.Email, Hostname: cfg.Outgoing.Hostname,
+		Password: string(password), From: hooks.Composer.From().Email, Hostname: cfg.Outgoing.Hostname,
 		Timeout: cfg.Outgoing.Timeout, Gate: gate,
 		Limiter: notify.NewRateLimiter(cfg.Ack.MaxPerRecipientPerDay, cfg.Outgoing.MaxPerHour, nil),
 		Logger:  log,
@@ -105,11 +89,6 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemo
 		return nil, fmt.Errorf("[outgoing]: %w", err)
 	}
 	d.metrics = metrics.New(d.snapshot)
-	hooks := notify.Hooks{
-		Composer:             d.comp,
-		Policy:               notify.Policy{Secret: secret, Coordinators: cfg.Confirm.Coordinators, AckOnReceipt: onReceipt},
-		RequireAuthenticated: popts.TrustedAuthServID != "",
-	}
 	d.intake = ingest.New(d.st, ingest.Options{
 		Parse: popts, Notifier: hooks, Log: log.Named("intake"),
 		OnProcessed: func(m store.Message, out ingest.Outcome) {
@@ -162,12 +141,43 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemo
 		}
 	}
 	if cfg.Admin.Socket != "" {
-		d.admin, err = serveAdmin(context.Background(), cfg.Admin.Socket, adminHandler(d.st, d.intake))
+		d.admin, err = serveAdmin(context.Background(), cfg.Admin.Socket, adminHandler(d.st, d.intake, &hooks))
 		if err != nil {
 			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// newHooks builds what composes liaisond's mails and decides replies, from the config.
+func newHooks(cfg *config.Config) (notify.Hooks, *notify.Gate, error) {
+	secret, err := config.ReadSecret(cfg.Confirm.TokenSecretFile)
+	if err != nil {
+		return notify.Hooks{}, nil, fmt.Errorf("[confirm] token_secret_file: %w", err)
+	}
+	from, err := parseMailbox(cfg.Outgoing.From)
+	if err != nil {
+		return notify.Hooks{}, nil, fmt.Errorf("[outgoing] from: %w", err)
+	}
+	popts := parseOptions(cfg)
+	gate := notify.NewGate(notify.GateConfig{
+		Own:     popts.OwnAddresses,
+		Trusted: append(append([]string{}, cfg.Confirm.Coordinators...), cfg.Ack.Cc...),
+	})
+	onReceipt := cfg.Ack.Policy == "on-receipt"
+	comp, err := notify.NewComposer(notify.Config{
+		From: from, ReplyAddress: cfg.Confirm.ReplyAddress, Hostname: cfg.Outgoing.Hostname,
+		Coordinators: cfg.Confirm.Coordinators, AckCc: cfg.Ack.Cc, RecordURL: cfg.Ack.RecordURL,
+		AckOnReceipt: onReceipt, Gate: gate, TokenSecret: secret, TokenTTL: cfg.Confirm.TokenTTL,
+	})
+	if err != nil {
+		return notify.Hooks{}, nil, err
+	}
+	return notify.Hooks{
+		Composer:             comp,
+		Policy:               notify.Policy{Secret: secret, Coordinators: cfg.Confirm.Coordinators, AckOnReceipt: onReceipt},
+		RequireAuthenticated: popts.TrustedAuthServID != "",
+	}, gate, nil
 }
 
 func optionalSecret(path string) ([]byte, error) {

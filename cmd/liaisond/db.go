@@ -60,9 +60,18 @@ func (f *storeFlags) open(readOnly bool) (backend, error) {
 	if err != nil {
 		return nil, err
 	}
+	b := direct{Store: st}
 	opts := ingest.Options{}
 	if cfg != nil {
 		opts.Parse = parseOptions(cfg)
+		hooks, _, err := newHooks(cfg)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		b.hooks = &hooks
+		opts.Notifier = hooks
 	}
-	return direct{Store: st, in: ingest.New(st, opts)}, nil
+	b.in = ingest.New(st, opts)
+	return b, nil
 }

@@ -44,7 +44,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fl.SetOutput(stderr)
 	once := fl.Bool("once", false, "stop once the acknowledgement has left")
 	dir := fl.String("dir", "", "keep the demo's store and files here (default: a temporary folder, removed at the end)")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) != 0 {
 		return errUsage
 	}
 	if *dir == "" {

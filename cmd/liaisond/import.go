@@ -17,7 +17,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fl)
 	noNotify := fl.Bool("no-notify", false, "record without queueing any mail (backfill of history)")
-	if err := fl.Parse(args); err != nil || fl.NArg() == 0 {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) == 0 {
 		return errUsage
 	}
 	st, err := sf.open(false)
@@ -27,7 +28,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer st.Close()
 	counts := map[store.Outcome]int{}
 	failed := 0
-	for _, path := range fl.Args() {
+	for _, path := range pos {
 		err := mailfile.Walk(path, func(m mailfile.Message) error {
 			if ctx.Err() != nil {
 				return ctx.Err()

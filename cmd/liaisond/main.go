@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,8 +35,9 @@ func commands() []command {
 		{"parse", "parse [--json] FILE... (- for standard input): show what liaisond reads in each mail; writes nothing", runParse},
 		{"import", "import [--db PATH | --config FILE] [--no-notify] FILE...: take .eml, mbox or Maildir mail in as if it had arrived", runImport},
 		{"messages", "messages list [--db PATH | --config FILE] [--json]: every message taken in and what became of it", runMessages},
-		{"records", "records list|show ID|raw ID|export [--db PATH | --config FILE] [--state S] [--json] [--format json]: the records", runRecords},
-		{"outbox", "outbox list [--db PATH | --config FILE] [--json]: every mail queued, sent, failed or suppressed", runOutbox},
+		{"records", "records list|show ID|raw ID|export [--db PATH | --config FILE] [--state S] [--json] [--format json]: the records;\n" +
+			"    records confirm ID | reject ID REASON | set ID Field=value... | taken ID: act as a coordinator (confirm, reject and set need --config)", runRecords},
+		{"outbox", "outbox list [--json] | retry ID | drop ID [--db PATH | --config FILE]: every mail queued, sent, failed or suppressed", runOutbox},
 		{"backup", "backup [--db PATH | --config FILE] OUT: a consistent copy of the store", runBackup},
 		{"check-config", "check-config --config FILE [--strict] [--print]: check a config as serve would; print the effective one", runCheckConfig},
 		{"check-db", "check-db [--db PATH | --config FILE]: verify the store file and its cross-references", runCheckDB},
@@ -86,5 +88,26 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: liaisond COMMAND [flags] [args]\n\ncommands:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
+	}
+}
+
+// parseFlags parses flags wherever they stand among the arguments ("records show ID --json"
+// as well as "records show --json ID") and returns the positional arguments. "--" ends
+// the flags.
+func parseFlags(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fl.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
 }

@@ -51,16 +51,17 @@ func runParse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fl := flag.NewFlagSet("parse", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	asJSON := fl.Bool("json", false, "one JSON object per message, one per line")
-	if err := fl.Parse(args); err != nil {
+	pos, err := parseFlags(fl, args)
+	if err != nil {
 		return errUsage
 	}
-	if fl.NArg() == 0 {
+	if len(pos) == 0 {
 		return errUsage
 	}
 	failed := false
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
-	for _, name := range fl.Args() {
+	for _, name := range pos {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -60,6 +60,10 @@ func runRecords(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errUsage
 	}
 	sub, args := args[0], args[1:]
+	switch sub {
+	case "confirm", "reject", "set", "taken":
+		return runRecordAction(ctx, sub, args, stdout, stderr)
+	}
 	fl := flag.NewFlagSet("records "+sub, flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var sf storeFlags
@@ -67,7 +71,8 @@ func runRecords(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	asJSON := fl.Bool("json", false, "one JSON object per line")
 	state := fl.String("state", "", "only records in this state: pending, posted or dead")
 	format := fl.String("format", "json", "export format (json: the Datatracker's tastypie shape)")
-	if err := fl.Parse(args); err != nil {
+	pos, err := parseFlags(fl, args)
+	if err != nil {
 		return errUsage
 	}
 	switch liaisond.State(*state) {
@@ -88,22 +93,22 @@ func runRecords(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return listRecords(stdout, recs, *asJSON)
 	case "show":
-		if fl.NArg() != 1 {
+		if len(pos) != 1 {
 			return errUsage
 		}
-		r, err := st.Get(fl.Arg(0))
+		r, err := st.Get(pos[0])
 		if err != nil {
-			return fmt.Errorf("record %s: %w", fl.Arg(0), err)
+			return fmt.Errorf("record %s: %w", pos[0], err)
 		}
 		if *asJSON {
 			return writeJSONLine(stdout, newRecordOutput(r))
 		}
 		return showRecord(stdout, st, r)
 	case "raw":
-		if fl.NArg() != 1 {
+		if len(pos) != 1 {
 			return errUsage
 		}
-		return writeRaw(stdout, st, fl.Arg(0))
+		return writeRaw(stdout, st, pos[0])
 	case "export":
 		if *format != "json" {
 			return fmt.Errorf("--format %q: only json is supported", *format)
@@ -211,7 +216,7 @@ func runMessages(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var sf storeFlags
 	sf.register(fl)
 	asJSON := fl.Bool("json", false, "one JSON object per line")
-	if err := fl.Parse(args[1:]); err != nil {
+	if pos, err := parseFlags(fl, args[1:]); err != nil || len(pos) != 0 {
 		return errUsage
 	}
 	st, err := sf.open(true)
@@ -237,6 +242,9 @@ func runMessages(ctx context.Context, args []string, stdout, stderr io.Writer) e
 }
 
 func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "retry" || args[0] == "drop") {
+		return runOutboxAction(ctx, args[0], args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "list" {
 		return errUsage
 	}
@@ -245,7 +253,7 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var sf storeFlags
 	sf.register(fl)
 	asJSON := fl.Bool("json", false, "one JSON object per line")
-	if err := fl.Parse(args[1:]); err != nil {
+	if pos, err := parseFlags(fl, args[1:]); err != nil || len(pos) != 0 {
 		return errUsage
 	}
 	st, err := sf.open(true)
@@ -275,7 +283,8 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fl.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fl)
-	if err := fl.Parse(args); err != nil || fl.NArg() != 1 {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) != 1 {
 		return errUsage
 	}
 	st, err := sf.open(true)
@@ -283,7 +292,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	out := fl.Arg(0)
+	out := pos[0]
 	tmp := out + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -312,7 +321,8 @@ func runCheckDB(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fl.SetOutput(stderr)
 	var sf storeFlags
 	sf.register(fl)
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) != 0 {
 		return errUsage
 	}
 	st, err := sf.open(true)

@@ -21,7 +21,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fl := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	path := fl.String("config", "", "the TOML config file")
-	if err := fl.Parse(args); err != nil || fl.NArg() != 0 || *path == "" {
+	pos, err := parseFlags(fl, args)
+	if err != nil || len(pos) != 0 || *path == "" {
 		return errUsage
 	}
 	cfg, err := loadStrict(*path)
