@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os/user"
@@ -80,10 +79,7 @@ func cliActor() string {
 
 // runRecordAction is `records confirm|reject|set|taken ID ...`.
 func runRecordAction(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("records "+verb, flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("records "+verb, stderr)
 	pos, err := parseFlags(fl, args)
 	if err != nil || len(pos) < 1 {
 		return errUsage
@@ -147,10 +143,7 @@ func statementField(f string) string {
 
 // runOutboxAction is `outbox retry|drop ID`.
 func runOutboxAction(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("outbox "+verb, flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("outbox "+verb, stderr)
 	pos, err := parseFlags(fl, args)
 	if err != nil || len(pos) != 1 {
 		return errUsage

@@ -27,27 +27,14 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("give --config FILE")
 	}
 	cfg, err := config.Load(*path)
-	var errs config.Errors
-	if errors.As(err, &errs) {
-		for _, p := range errs {
-			fmt.Fprintln(stdout, "error:", p.Error())
-		}
-		return exitError{1}
-	}
-	if err != nil {
+	if err := printProblems(stdout, err); err != nil {
 		return err
 	}
 	warnings, err := cfg.Check(*strict)
 	for _, w := range warnings {
 		fmt.Fprintln(stdout, "warning:", w.Error())
 	}
-	if errors.As(err, &errs) {
-		for _, p := range errs {
-			fmt.Fprintln(stdout, "error:", p.Error())
-		}
-		return exitError{1}
-	}
-	if err != nil {
+	if err := printProblems(stdout, err); err != nil {
 		return err
 	}
 	if *print {
@@ -55,4 +42,17 @@ func runCheckConfig(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
 	return nil
+}
+
+// printProblems prints a config's errors, one a line, and turns them into exit status 1;
+// any other error is returned as it is.
+func printProblems(w io.Writer, err error) error {
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		return err
+	}
+	for _, p := range errs {
+		fmt.Fprintln(w, "error:", p.Error())
+	}
+	return exitError{1}
 }

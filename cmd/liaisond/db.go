@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/ietf-tools/liaisond/config"
@@ -15,6 +16,15 @@ import (
 type storeFlags struct {
 	db     string
 	config string
+}
+
+// storeCommand starts the flags of a command that works on the store.
+func storeCommand(name string, stderr io.Writer) (*flag.FlagSet, *storeFlags) {
+	fl := flag.NewFlagSet(name, flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	sf := &storeFlags{}
+	sf.register(fl)
+	return fl, sf
 }
 
 func (f *storeFlags) register(fl *flag.FlagSet) {

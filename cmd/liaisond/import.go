@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -12,10 +11,7 @@ import (
 )
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("import", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("import", stderr)
 	noNotify := fl.Bool("no-notify", false, "record without queueing any mail (backfill of history)")
 	pos, err := parseFlags(fl, args)
 	if err != nil || len(pos) == 0 {

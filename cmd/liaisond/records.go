@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -64,10 +63,7 @@ func runRecords(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case "confirm", "reject", "set", "taken":
 		return runRecordAction(ctx, sub, args, stdout, stderr)
 	}
-	fl := flag.NewFlagSet("records "+sub, flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("records "+sub, stderr)
 	asJSON := fl.Bool("json", false, "one JSON object per line")
 	state := fl.String("state", "", "only records in this state: pending, posted or dead")
 	format := fl.String("format", "json", "export format (json: the Datatracker's tastypie shape)")
@@ -211,34 +207,11 @@ func runMessages(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if len(args) == 0 || args[0] != "list" {
 		return errUsage
 	}
-	fl := flag.NewFlagSet("messages list", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
-	asJSON := fl.Bool("json", false, "one JSON object per line")
-	if pos, err := parseFlags(fl, args[1:]); err != nil || len(pos) != 0 {
-		return errUsage
-	}
-	st, err := sf.open(true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	msgs, err := st.Messages()
-	if err != nil {
-		return err
-	}
-	for _, m := range msgs {
-		if *asJSON {
-			if err := writeJSONLine(stdout, m); err != nil {
-				return err
-			}
-			continue
-		}
-		fmt.Fprintf(stdout, "%6d %s %-12s %-13s %-28.28s %s\n", m.ID, m.Received.Format("2006-01-02 15:04"),
-			m.Outcome, orDash(m.Record), m.Source, m.Reason)
-	}
-	return nil
+	return runList(args[1:], "messages list", stdout, stderr, func(b backend) ([]store.Message, error) { return b.Messages() },
+		func(m store.Message) string {
+			return fmt.Sprintf("%6d %s %-12s %-13s %-28.28s %s", m.ID, m.Received.Format("2006-01-02 15:04"),
+				m.Outcome, orDash(m.Record), m.Source, m.Reason)
+		})
 }
 
 func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -248,41 +221,44 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) == 0 || args[0] != "list" {
 		return errUsage
 	}
-	fl := flag.NewFlagSet("outbox list", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	return runList(args[1:], "outbox list", stdout, stderr, func(b backend) ([]store.OutboxEntry, error) { return b.Outbox() },
+		func(e store.OutboxEntry) string {
+			return fmt.Sprintf("%5d %-9s %-9s %-13s %d tries  %s → %s", e.ID, e.State, e.Kind, orDash(e.Record), e.Attempts,
+				e.Subject, strings.Join(e.To, ", "))
+		})
+}
+
+// runList is a listing command: the items, one JSON object per line with --json, else one
+// line each for a person.
+func runList[T any](args []string, name string, stdout, stderr io.Writer, items func(backend) ([]T, error), line func(T) string) error {
+	fl, sf := storeCommand(name, stderr)
 	asJSON := fl.Bool("json", false, "one JSON object per line")
-	if pos, err := parseFlags(fl, args[1:]); err != nil || len(pos) != 0 {
+	if pos, err := parseFlags(fl, args); err != nil || len(pos) != 0 {
 		return errUsage
 	}
-	st, err := sf.open(true)
+	b, err := sf.open(true)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	list, err := st.Outbox()
+	defer b.Close()
+	list, err := items(b)
 	if err != nil {
 		return err
 	}
-	for _, e := range list {
+	for _, it := range list {
 		if *asJSON {
-			if err := writeJSONLine(stdout, e); err != nil {
+			if err := writeJSONLine(stdout, it); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(stdout, "%5d %-9s %-9s %-13s %d tries  %s → %s\n", e.ID, e.State, e.Kind, orDash(e.Record), e.Attempts,
-			e.Subject, strings.Join(e.To, ", "))
+		fmt.Fprintln(stdout, line(it))
 	}
 	return nil
 }
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("backup", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("backup", stderr)
 	pos, err := parseFlags(fl, args)
 	if err != nil || len(pos) != 1 {
 		return errUsage
@@ -317,10 +293,7 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runCheckDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fl := flag.NewFlagSet("check-db", flag.ContinueOnError)
-	fl.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fl)
+	fl, sf := storeCommand("check-db", stderr)
 	pos, err := parseFlags(fl, args)
 	if err != nil || len(pos) != 0 {
 		return errUsage
