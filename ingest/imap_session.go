@@ -24,15 +24,16 @@ const (
 	// back to back; a mailbox's checkpoint moves at the end of each chunk.
 	imapChunkMax   = 256
 	imapChunkBytes = 32 << 20
-	// imapRecheckWindow is how many messages after the checkpoint may have been committed
-	// without the checkpoint moving (a crash, a dropped connection): the chunk being
-	// fetched and the one before it, still committing. At the start of each session these
-	// are looked up by Message-ID before they are taken in again.
-	imapRecheckWindow = 2 * imapChunkMax
-	// imapBackfillSuffix names the second checkpoint entry of a mailbox that keeps where
-	// its backfill ends (UIDNEXT-1 on first contact): messages up to there are history,
+	// imapBackfillSuffix names a second checkpoint entry of a mailbox that keeps where its
+	// backfill ends (UIDNEXT-1 on first contact): messages up to there are history,
 	// recorded without sending mail. Mailbox names cannot hold '\r' (config rejects it).
 	imapBackfillSuffix = "\rbackfill"
+	// imapInflightSuffix names a third entry: the highest UID whose body was ever asked for,
+	// written before each fetch. Messages above the checkpoint up to there may have been
+	// committed without the checkpoint moving (a crash, a dropped connection); they are
+	// looked up by Message-ID before they are taken in again, and only they, so that the
+	// same statement reaching several mailboxes is still recorded as each arrival.
+	imapInflightSuffix = "\rinflight"
 )
 
 // imapItem is what the poller knows of a message before fetching its body.
@@ -45,11 +46,12 @@ type imapItem struct {
 
 // imapSession is one connection's view of its mailbox.
 type imapSession struct {
-	w       *imapWatcher
-	conn    *imapConn
-	caps    imap.CapSet
-	after   imapAfter
-	recheck int // messages after the checkpoint still to look up by Message-ID
+	w     *imapWatcher
+	conn  *imapConn
+	caps  imap.CapSet
+	after imapAfter
+	// inflight is the highest UID whose body was asked for (see imapInflightSuffix).
+	inflight uint32
 }
 
 // session runs one connection until ctx ends (nil) or something fails (the error).
@@ -68,7 +70,7 @@ func (w *imapWatcher) session(ctx context.Context, healthy func()) error {
 	if err != nil {
 		return err
 	}
-	s := &imapSession{w: w, conn: conn, caps: caps, after: after, recheck: imapRecheckWindow}
+	s := &imapSession{w: w, conn: conn, caps: caps, after: after}
 	if after.move != "" && !caps.Has(imap.CapMove) && !caps.Has(imap.CapUIDPlus) {
 		// Moving would need a plain EXPUNGE, which removes every \Deleted message of
 		// someone else's mailbox: record, but leave the messages where they are.
@@ -151,10 +153,8 @@ func (s *imapSession) check(ctx context.Context) error {
 		}
 		w.log.Info("first contact: backfilling", zap.Uint32("uidvalidity", data.UIDValidity),
 			zap.Uint32("messages", data.NumMessages), zap.Uint32("until_uid", uidNext-1))
-		err := w.p.Store.SetCheckpoint(ctx, store.Checkpoint{Account: w.acct.Name, Mailbox: w.mailbox + imapBackfillSuffix,
-			UIDValidity: data.UIDValidity, LastUID: uidNext - 1})
-		if err != nil {
-			return imapErr("checkpoint", err)
+		if err := s.setMarker(ctx, imapBackfillSuffix, data.UIDValidity, uidNext-1); err != nil {
+			return err
 		}
 		if err := s.setCheckpoint(ctx, data.UIDValidity, 0); err != nil {
 			return err
@@ -186,17 +186,17 @@ func (s *imapSession) check(ctx context.Context) error {
 	}
 	backfillUntil := uint32(0)
 	if w.acct.Backfill && !resync {
-		m, ok, err := w.p.Store.Checkpoint(w.acct.Name, w.mailbox+imapBackfillSuffix)
-		if err != nil {
-			return imapErr("checkpoint", err)
+		if backfillUntil, err = s.marker(imapBackfillSuffix, data.UIDValidity); err != nil {
+			return err
 		}
-		if ok && m.UIDValidity == data.UIDValidity {
-			backfillUntil = m.LastUID
-		}
+	}
+	if s.inflight, err = s.marker(imapInflightSuffix, data.UIDValidity); err != nil {
+		return err
 	}
 	quiet := func(it imapItem) bool {
 		if resync {
-			return !quietBefore.IsZero() && !it.date.IsZero() && it.date.Before(quietBefore)
+			// INTERNALDATE has whole seconds: a message of the same second counts as new.
+			return !quietBefore.IsZero() && !it.date.IsZero() && it.date.Before(quietBefore.Truncate(time.Second))
 		}
 		return uint32(it.uid) <= backfillUntil
 	}
@@ -218,6 +218,24 @@ func (s *imapSession) check(ctx context.Context) error {
 		w.log.Info("messages taken in", zap.Int("count", n))
 	}
 	return nil
+}
+
+// marker reads a mailbox's extra checkpoint entry; 0 when absent or of another UIDVALIDITY.
+func (s *imapSession) marker(suffix string, validity uint32) (uint32, error) {
+	m, ok, err := s.w.p.Store.Checkpoint(s.w.acct.Name, s.w.mailbox+suffix)
+	if err != nil {
+		return 0, imapErr("checkpoint", err)
+	}
+	if !ok || m.UIDValidity != validity {
+		return 0, nil
+	}
+	return m.LastUID, nil
+}
+
+func (s *imapSession) setMarker(ctx context.Context, suffix string, validity, uid uint32) error {
+	err := s.w.p.Store.SetCheckpoint(context.WithoutCancel(ctx), store.Checkpoint{
+		Account: s.w.acct.Name, Mailbox: s.w.mailbox + suffix, UIDValidity: validity, LastUID: uid})
+	return imapErr("checkpoint", err)
 }
 
 func (s *imapSession) setCheckpoint(ctx context.Context, validity, last uint32) error {
@@ -392,6 +410,12 @@ func (s *imapSession) process(ctx context.Context, validity uint32, items []imap
 			}
 			items = rest
 			if c.n > 0 {
+				if last := uint32(c.last()); last > s.inflight {
+					if err := s.setMarker(ctx, imapInflightSuffix, validity, last); err != nil {
+						return err
+					}
+					s.inflight = last
+				}
 				if err := s.stream(ctx, c, jobs, sem, limit, quiet); err != nil {
 					return err
 				}
@@ -419,8 +443,8 @@ func (s *imapSession) process(ctx context.Context, validity uint32, items []imap
 }
 
 // nextChunk takes the next chunk off items: oversize messages are skipped, and messages
-// in the recheck window (or all of them in a resync) whose Message-ID is already in the
-// store are not taken in again.
+// that may have been committed before (up to the in-flight mark, or all of them in a
+// resync) are not taken in again when their Message-ID is already in the store.
 func (s *imapSession) nextChunk(items []imapItem, limit int64, resync bool) (*imapChunk, []imapItem, error) {
 	w := s.w
 	c := &imapChunk{byUID: map[imap.UID]imapItem{}}
@@ -438,11 +462,7 @@ func (s *imapSession) nextChunk(items []imapItem, limit int64, resync bool) (*im
 			w.skippedMetric("oversize")
 			continue
 		}
-		check := resync || s.recheck > 0
-		if !resync && s.recheck > 0 {
-			s.recheck--
-		}
-		if check && it.mid != "" {
+		if (resync || uint32(it.uid) <= s.inflight) && it.mid != "" {
 			known, err := w.p.Store.HasMessageID(it.mid)
 			if err != nil {
 				return nil, nil, imapErr("checkpoint", err)

@@ -166,6 +166,11 @@ type limitedConn struct {
 	key      string
 	implicit *tls.Conn // set with implicit TLS, before the connection is used
 
+	// Read-ahead, used only by the goroutine reading the connection.
+	rbuf []byte
+	rpos int
+	rerr error
+
 	closeOnce  sync.Once
 	refuseOnce sync.Once
 
@@ -199,8 +204,39 @@ func (lc *limitedConn) SetReadDeadline(t time.Time) error {
 	return lc.Conn.SetReadDeadline(t)
 }
 
-// Read ends the connection with 421 when a shutdown interrupted it.
+// readAhead is how much one read from the socket may take: go-smtp reads through a 4 KiB
+// bufio.Reader, which would cost a system call per 4 KiB of message.
+const readAhead = 32 << 10
+
+// Read reads ahead from the socket, and ends the connection with 421 when a shutdown
+// interrupted it.
 func (lc *limitedConn) Read(b []byte) (int, error) {
+	if lc.rpos < len(lc.rbuf) {
+		n := copy(b, lc.rbuf[lc.rpos:])
+		lc.rpos += n
+		return n, nil
+	}
+	if lc.rerr != nil {
+		err := lc.rerr
+		lc.rerr = nil
+		return 0, err
+	}
+	if len(b) >= readAhead {
+		return lc.read(b)
+	}
+	if cap(lc.rbuf) == 0 {
+		lc.rbuf = make([]byte, readAhead)
+	}
+	n, err := lc.read(lc.rbuf[:readAhead])
+	lc.rbuf, lc.rpos = lc.rbuf[:n], 0
+	if n > 0 {
+		lc.rerr = err // after the bytes read
+		return lc.Read(b)
+	}
+	return 0, err
+}
+
+func (lc *limitedConn) read(b []byte) (int, error) {
 	n, err := lc.Conn.Read(b)
 	if err != nil {
 		var ne net.Error

@@ -853,7 +853,9 @@ func TestSMTPShutdownFinishesInFlight(t *testing.T) {
 
 	busy := dialSMTP(t, ts.addr)
 	sent := make(chan error, 1)
-	go func() { sent <- send(busy, "lo@itu.example", []string{"ls-intake@example.org"}, testMessage("sd@itu.example", "x")) }()
+	go func() {
+		sent <- send(busy, "lo@itu.example", []string{"ls-intake@example.org"}, testMessage("sd@itu.example", "x"))
+	}()
 	<-entered
 
 	shut := make(chan error, 1)
@@ -898,7 +900,9 @@ func TestSMTPShutdownDeadlineAnswers451(t *testing.T) {
 	ts := startSMTP(t, smtpTestConfig(), acc)
 	c := dialSMTP(t, ts.addr)
 	sent := make(chan error, 1)
-	go func() { sent <- send(c, "lo@itu.example", []string{"ls-intake@example.org"}, testMessage("dl@itu.example", "x")) }()
+	go func() {
+		sent <- send(c, "lo@itu.example", []string{"ls-intake@example.org"}, testMessage("dl@itu.example", "x"))
+	}()
 	<-entered
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
