@@ -25,15 +25,17 @@ func parseOptions(cfg *config.Config) parse.Options {
 			o.TrustedAuthServID = s.TrustedAuthservID
 		}
 	}
-	if from := cfg.Outgoing.From; from != "" {
-		if i, j := strings.LastIndexByte(from, '<'), strings.LastIndexByte(from, '>'); i >= 0 && j > i {
-			add(from[i+1 : j])
-		} else {
-			add(from)
-		}
+	if from, err := parseMailbox(cfg.Outgoing.From); err == nil {
+		add(from.Email)
 	}
-	if cfg.Outgoing.Hostname != "" {
-		o.OwnDomains = append(o.OwnDomains, cfg.Outgoing.Hostname)
+	// Our Message-IDs end in the outgoing hostname, or the From's domain without one (as
+	// the composer makes them).
+	if h := cfg.Outgoing.Hostname; h != "" {
+		o.OwnDomains = append(o.OwnDomains, h)
+	} else if from, err := parseMailbox(cfg.Outgoing.From); err == nil {
+		if i := strings.LastIndexByte(from.Email, '@'); i >= 0 {
+			o.OwnDomains = append(o.OwnDomains, from.Email[i+1:])
+		}
 	}
 	return o
 }

@@ -86,11 +86,18 @@ func domainOf(addr string) string {
 	return ""
 }
 
-// ownDomain reports whether a Message-ID was made by us.
+// ourLocalPart is the left-hand side of the Message-IDs liaisond makes: 32 hex digits, or
+// c- and a reply token. People on the same domain write other ones.
+var ourLocalPart = regexp.MustCompile(`^(?:[0-9a-f]{32}|c-[a-z2-7]{16,})$`)
+
+// ownDomain reports whether a Message-ID was made by us: our form, on one of our domains.
 func ownDomain(id string, opts Options) bool {
 	d := domainOf(id)
+	if d == "" || !ourLocalPart.MatchString(localPart(id)) {
+		return false
+	}
 	for _, o := range opts.OwnDomains {
-		if d != "" && strings.EqualFold(d, o) {
+		if strings.EqualFold(d, o) {
 			return true
 		}
 	}

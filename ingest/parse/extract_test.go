@@ -161,3 +161,17 @@ func TestSafeFilename(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnMessageID(t *testing.T) {
+	opts := Options{OwnDomains: []string{"example.org"}}
+	for id, want := range map[string]bool{
+		"75d8ff614ca009779c34f322b66cfaff@example.org":           true,
+		"c-aed6uaaaaaaqc22zxrf6xac4uvakpq23zxhwz5m5@example.org": true,
+		"reply-1795859019@example.org":                           false, // a coordinator on our domain
+		"75d8ff614ca009779c34f322b66cfaff@other.example":         false,
+	} {
+		if got := ownDomain(id, opts); got != want {
+			t.Errorf("ownDomain(%q) = %v, want %v", id, got, want)
+		}
+	}
+}
