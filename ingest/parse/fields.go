@@ -168,14 +168,17 @@ func scanFields(text string) fields {
 			continue
 		}
 		indent := len(line) - len(strings.TrimLeft(line, " \t"))
-		if m := pleaseReplyBy.FindStringSubmatch(line); m != nil && !strings.Contains(m[2], ":") {
+		if m := replyByLine(line); m != nil && !strings.Contains(m[2], ":") {
 			flush()
 			if !inBody {
 				cur = &field{key: "deadline", value: strings.TrimSpace(m[2])}
 			}
 			continue
 		}
-		m := labelLine.FindStringSubmatch(line)
+		var m []string
+		if strings.IndexByte(line, ':') >= 0 {
+			m = labelLine.FindStringSubmatch(line)
+		}
 		if m != nil {
 			label := canonicalLabel(m[2])
 			key, known := statementLabels[label]
@@ -225,10 +228,10 @@ func countLabels(text string) int {
 	return n
 }
 
-var spaceRun = regexp.MustCompile(`[\s\x{00a0}\x{2007}\x{202f}]+`)
-
+// collapseSpace turns every run of white space (no-break spaces included) into one space
+// and trims the ends.
 func collapseSpace(s string) string {
-	return strings.TrimSpace(spaceRun.ReplaceAllString(s, " "))
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // emptyValue reports whether a field value means "nothing": "-", "N/A", "none", "TBD".
@@ -239,4 +242,13 @@ func emptyValue(v string) bool {
 		return true
 	}
 	return false
+}
+
+// replyByLine matches the Datatracker's "Please reply by <date>" line, which has no colon.
+func replyByLine(line string) []string {
+	t := strings.TrimLeft(line, " \t")
+	if len(t) < 8 || (t[0] != 'p' && t[0] != 'P' && t[0] != 'r' && t[0] != 'R') {
+		return nil
+	}
+	return pleaseReplyBy.FindStringSubmatch(line)
 }

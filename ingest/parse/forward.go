@@ -122,6 +122,9 @@ func isMarker(line string) (marker, forward bool) {
 // recipient, in the first four lines).
 func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bool) {
 	var h fwdHeader
+	if start >= len(lines) || !headerLabelFirst(lines[start]) {
+		return h, 0, false
+	}
 	seen := map[string]bool{}
 	fromHasAddress := false
 	last := ""
@@ -256,4 +259,15 @@ func stripQuoted(text string) string {
 // isReplyHead reports whether a trimmed line is a reply header ("On ..., X wrote:").
 func isReplyHead(t string) bool {
 	return len(t) < 300 && (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) && replyHeadRe.MatchString(t)
+}
+
+// headerLabelFirst is a cheap test that line starts with a forwarded header's label: the
+// text before its first colon is one of forwardLabels.
+func headerLabelFirst(line string) bool {
+	i := strings.IndexAny(line, ":：")
+	if i < 0 || i > 40 {
+		return false
+	}
+	label := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(line[:i]), "*")))
+	return forwardLabels[label] != ""
 }
