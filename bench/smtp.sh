@@ -11,6 +11,7 @@
 #   ref-none    refsmtpd -store none: go-smtp, read and discard
 #   liaisond    bench/smtpbench: ingest.SMTPServer over a real store (store.PutMessage,
 #               group commit), 250 only after the commit; no parsing
+#   liaisond-nostore  the same listener discarding each message (what the store costs)
 # Every run starts a fresh server with an empty store, then `sync`, waits (up to
 # --quiet-wait s) for the machine to be idle, and checks the stored count afterwards.
 # Servers are interleaved within each run; medians over the runs are printed.
@@ -75,10 +76,11 @@ fi
 
 mkdir -p "$OUT" "$BENCH_TMP/bin" "$DATA"
 BIN="$BENCH_TMP/bin"
+rm -f "$BIN/smtpbench.new"   # always this tree's listener
 IFS=, read -r -a concs <<<"$CONC"; IFS=, read -r -a servers <<<"$SERVERS"
 for s in "${servers[@]}"; do
   case "$s" in
-    liaisond) (cd "$repo" && go build -o "$BIN/smtpbench" ./bench/smtpbench) ;;
+    liaisond*) [ -x "$BIN/smtpbench.new" ] || (cd "$repo" && go build -o "$BIN/smtpbench.new" ./bench/smtpbench) ;;
     ref*|bolt*) [ -x "$BIN/refsmtpd.liaisond" ] || (cd "$SHARED/ref" && go build -o "$BIN/refsmtpd.liaisond" .) ;;
     sink) ;;
     *) echo "unknown server $s" >&2; exit 2 ;;
@@ -91,7 +93,7 @@ wire=$(( $(stat -c %s "$msg") + $(wc -l <"$msg") ))   # CRLF on the wire
 SINK_USER=(); [ "$(id -u)" -eq 0 ] && SINK_USER=(-u nobody)
 port_of() {
   case "$1" in liaisond) echo 12540 ;; ref) echo 12541 ;; sink) echo 12542 ;; bolt) echo 12543 ;;
-    bolt-batch) echo 12544 ;; ref-none) echo 12545 ;; esac
+    bolt-batch) echo 12544 ;; ref-none) echo 12545 ;; liaisond-nostore) echo 12546 ;; esac
 }
 SPID=""; ADDR=""; LOG="$OUT/server.log"
 wait_port() {
@@ -103,7 +105,8 @@ start_server() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use" >&2; exit 1; fi
   rm -rf "$SPOOL"; mkdir -p "$SPOOL"
   case "$s" in
-    liaisond) "$BIN/smtpbench" -addr "$ADDR" -db "$SPOOL/liaisond.db" >"$LOG" 2>&1 & SPID=$! ;;
+    liaisond) "$BIN/smtpbench.new" -addr "$ADDR" -db "$SPOOL/liaisond.db" >"$LOG" 2>&1 & SPID=$! ;;
+    liaisond-nostore) "$BIN/smtpbench.new" -nostore -addr "$ADDR" -db "$SPOOL/liaisond.db" >"$LOG" 2>&1 & SPID=$! ;;
     ref) "$BIN/refsmtpd.liaisond" -addr "$ADDR" -store file -dir "$SPOOL" >"$LOG" 2>&1 & SPID=$! ;;
     bolt|bolt-batch|ref-none)
       st=${s#ref-}; "$BIN/refsmtpd.liaisond" -addr "$ADDR" -store "$st" -dir "$SPOOL" >"$LOG" 2>&1 & SPID=$! ;;
@@ -111,7 +114,7 @@ start_server() {
   esac
   wait_port "$port"
 }
-stop_server() {  # sets GOT to the stored count (- for smtp-sink)
+stop_server() {  # sets GOT to the stored count (- for smtp-sink), PUT to liaisond's mean commit wait
   kill -TERM "$SPID" 2>/dev/null || true
   wait "$SPID" 2>/dev/null || true
   SPID=""
@@ -119,12 +122,13 @@ stop_server() {  # sets GOT to the stored count (- for smtp-sink)
     sink) GOT=- ;;
     *) GOT=$(grep -o 'stored [0-9]*' "$LOG" | tail -n1 | cut -d' ' -f2 || true) ;;
   esac
+  PUT=$(grep -o 'mean PutMessage [0-9.]*' "$LOG" | cut -d' ' -f3 || true)
 }
 cleanup() { if [ -n "$SPID" ]; then kill "$SPID" 2>/dev/null || true; fi; rm -rf "$SPOOL"; }
 trap cleanup EXIT
 
 RAW="$OUT/raw.tsv"
-printf 'conc\tserver\trun\tcount\tseconds\tmsg_per_s\tmb_per_s\tstatus\tother_cores\n' >"$RAW"
+printf 'conc\tserver\trun\tcount\tseconds\tmsg_per_s\tmb_per_s\tstatus\tother_cores\tput_ms\n' >"$RAW"
 echo "# bench/smtp.sh $(date -u +%FT%TZ) nproc=$(nproc) size=$SIZE ($wire bytes on the wire) runs=$RUNS servers=$SERVERS"
 for c in "${concs[@]}"; do
   n=$COUNT; [ "$c" -le 1 ] && n=$COUNT1
@@ -141,11 +145,11 @@ for c in "${concs[@]}"; do
       src_cpu=$(tail -n1 "$OUT/time.txt" | awk '{ print $1 + $2 }')
       stop_server "$s"
       if [ "$GOT" != - ] && [ "$GOT" != "$n" ]; then st="short:${GOT:-none}"; fi
-      awk -v c="$c" -v s="$s" -v r="$r" -v n="$n" -v dt=$((t1 - t0)) -v st="$st" -v w="$wire" \
+      awk -v c="$c" -v s="$s" -v r="$r" -v n="$n" -v dt=$((t1 - t0)) -v st="$st" -v w="$wire" -v put="${PUT:--}" \
           -v busy=$((b1 - b0)) -v srv=$((s1 - s0)) -v src="$src_cpu" -v hz="$HZ" \
         'BEGIN { sec = dt / 1e9; other = (busy - srv) / hz - src; if (other < 0) other = 0
-                 printf "%d\t%s\t%d\t%d\t%.3f\t%.1f\t%.1f\t%s\t%.2f\n", c, s, r, n, sec, n / sec, n * w / sec / 1e6, st, other / sec }' >>"$RAW"
-      tail -n1 "$RAW" | awk -F'\t' '{ printf "  c=%-3s %-10s run %s: %7.1f msg/s %6.1f MB/s  %s  other=%s cores\n", $1, $2, $3, $6, $7, $8, $9 }'
+                 printf "%d\t%s\t%d\t%d\t%.3f\t%.1f\t%.1f\t%s\t%.2f\t%s\n", c, s, r, n, sec, n / sec, n * w / sec / 1e6, st, other / sec, put }' >>"$RAW"
+      tail -n1 "$RAW" | awk -F'\t' '{ printf "  c=%-3s %-16s run %s: %7.1f msg/s %6.1f MB/s  %s  other=%s cores%s\n", $1, $2, $3, $6, $7, $8, $9, ($10 != "-" && $10 != "" ? "  commit wait " $10 " ms" : "") }'
       [ "$st" = ok ] || { echo "  smtp-source:"; tail -n 5 "$OUT/source.log"; }
     done
   done
@@ -178,6 +182,10 @@ for c in concs:
         r = lambda a: "%.2f" % (m["liaisond"] / m[a]) if "liaisond" in m and a in m else "-"
         line += " %s | %s |" % (r("ref"), r("sink"))
     print(line)
+for c in concs:
+    w = [float(r["put_ms"]) for r in rows if int(r["conc"]) == c and r["server"] == "liaisond" and r.get("put_ms") not in (None, "", "-")]
+    if w:
+        print("\nc=%d: liaisond waited %.1f ms (median of the runs' means) in store.PutMessage per message" % (c, statistics.median(w)))
 contended = sum(1 for r in rows if float(r["other_cores"]) > 0.15)
 if contended:
     print("\n%d of %d runs had other_cores > 0.15 (something else was busy); compare ratios, not absolutes" % (contended, len(rows)))

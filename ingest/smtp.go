@@ -53,9 +53,9 @@ type SMTPServer struct {
 	hostname string
 	source   string // store.Envelope.Source
 
-	rcpts   map[string]bool // local parts accepted (lower case), with sub-addresses
-	domains map[string]bool // domains they are accepted under (lower case)
-	exact   map[string]bool // full addresses accepted as configured (lower case)
+	exact   map[string]bool // configured addresses, lower case
+	rcpts   map[string]bool // their local parts, accepted under domains too
+	domains map[string]bool // cfg.Domains, lower case
 
 	acceptCtx    context.Context // passed to Accept; cancelled when a shutdown runs out of time
 	cancelAccept context.CancelFunc
@@ -72,6 +72,7 @@ type SMTPServer struct {
 	emptyWaiters []chan struct{}
 	hardStop     bool
 	draining     atomic.Bool
+	outOfTime    atomic.Bool // a shutdown ran out of time: no lingering on close
 	drainOnce    sync.Once
 	shutdown     chan struct{} // closed when Shutdown has finished
 	shutErr      error
@@ -279,6 +280,7 @@ func (s *SMTPServer) Shutdown(ctx context.Context) error {
 	s.bgClosed = true
 	s.mu.Unlock()
 	s.bg.Wait()
+	s.cancelAccept() // nothing is accepted any more
 	s.shutErr = err
 	close(s.shutdown)
 	if err != nil {
@@ -296,6 +298,7 @@ func (s *SMTPServer) hardClose() {
 	s.mu.Lock()
 	s.hardStop = true
 	s.mu.Unlock()
+	s.outOfTime.Store(true)
 	s.cancelAccept()
 	s.kick(true)
 	t := time.NewTimer(time.Second)

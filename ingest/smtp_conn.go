@@ -125,6 +125,7 @@ func (s *SMTPServer) refuseConn(c net.Conn, reply string) {
 			w = tls.Server(c, s.tls)
 		}
 		_, _ = io.WriteString(w, reply)
+		lingerClose(c)
 		_ = w.Close()
 	}()
 }
@@ -284,8 +285,29 @@ func (lc *limitedConn) refuse(reply string) {
 		}
 		_ = lc.Conn.SetWriteDeadline(time.Now().Add(refuseWriteTimeout))
 		_, _ = io.WriteString(w, reply)
+		if !lc.s.outOfTime.Load() {
+			lingerClose(lc.Conn)
+		}
 		lc.Close()
 	})
+}
+
+// lingerTimeout bounds how long a refused client may keep sending before it is cut off.
+const lingerTimeout = time.Second
+
+// lingerClose ends the sending side of a TCP connection and reads what the client still
+// sends (pipelined commands), briefly, so that closing it does not reset the connection
+// and destroy the 421 before the client read it.
+func lingerClose(c net.Conn) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return
+	}
+	if tc.CloseWrite() != nil {
+		return
+	}
+	_ = tc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	_, _ = io.Copy(io.Discard, io.LimitReader(tc, 64<<10))
 }
 
 // kick interrupts the connection's wait for a command: every connection when all is set

@@ -23,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -868,6 +869,7 @@ func TestSMTPShutdownFinishesInFlight(t *testing.T) {
 	if msg := idle.expect(t, 421); !strings.HasPrefix(msg, "4.3.2 ") {
 		t.Errorf("idle connection got 421 %q", msg)
 	}
+	idle.Close()
 	if c, err := net.Dial("tcp", ts.addr); err == nil {
 		rc := &rawConn{Conn: c, r: textproto.NewReader(bufio.NewReader(c))}
 		rc.expect(t, 421)
@@ -882,6 +884,7 @@ func TestSMTPShutdownFinishesInFlight(t *testing.T) {
 	if err := <-sent; err != nil {
 		t.Fatalf("in-flight message: %v", err)
 	}
+	busy.Close()
 	if err := <-shut; err != nil {
 		t.Fatal(err)
 	}
@@ -911,4 +914,55 @@ func TestSMTPShutdownDeadlineAnswers451(t *testing.T) {
 		t.Fatalf("Shutdown: %v, want deadline exceeded", err)
 	}
 	wantSMTPError(t, <-sent, 451, smtp.EnhancedCode{4, 3, 0})
+}
+
+func TestReadMessageChunks(t *testing.T) {
+	for _, size := range []int{0, 1, readChunk - 1, readChunk, readChunk + 1, 3*readChunk + 5} {
+		msg := make([]byte, size)
+		for i := range msg {
+			msg[i] = byte('a' + i%26)
+		}
+		for name, r := range map[string]io.Reader{
+			"whole": bytes.NewReader(msg),
+			"bytes": iotest.OneByteReader(bytes.NewReader(msg)),
+			"half":  iotest.HalfReader(bytes.NewReader(msg)),
+		} {
+			got, err := readMessage(r, 7)
+			if err != nil || len(got) != 7+size || !bytes.Equal(got[7:], msg) {
+				t.Errorf("size %d, %s reads: %d bytes, %v", size, name, len(got), err)
+			}
+		}
+	}
+	r := io.MultiReader(bytes.NewReader(make([]byte, readChunk+10)), iotest.ErrReader(smtp.ErrDataTooLarge))
+	if got, err := readMessage(r, 0); got != nil || err != smtp.ErrDataTooLarge {
+		t.Errorf("got %d bytes, %v; want the reader's error and nothing", len(got), err)
+	}
+}
+
+func TestSMTPChunking(t *testing.T) {
+	st := smtpTestStore(t)
+	ts := startSMTP(t, smtpTestConfig(), &storeAcceptor{st: st})
+	rc := dialRaw(t, ts.addr)
+	rc.expect(t, 220)
+	rc.write(t, "EHLO client.test\r\n")
+	if caps := rc.expect(t, 250); !strings.Contains(caps, "CHUNKING") {
+		t.Fatalf("EHLO reply %q", caps)
+	}
+	msg := testMessage("bdat@itu.example", "binary-ish\r\n.not stuffed")
+	half := len(msg) / 2
+	rc.write(t, "MAIL FROM:<a@itu.example>\r\nRCPT TO:<ls-intake@example.org>\r\n")
+	rc.expect(t, 250)
+	rc.expect(t, 250)
+	rc.write(t, fmt.Sprintf("BDAT %d\r\n%s", half, msg[:half]))
+	rc.expect(t, 250)
+	rc.write(t, fmt.Sprintf("BDAT %d LAST\r\n%s", len(msg)-half, msg[half:]))
+	rc.expect(t, 250)
+	list := messages(t, st)
+	if len(list) != 1 {
+		t.Fatalf("stored %+v", list)
+	}
+	raw, _ := st.Raw(list[0].ID)
+	if _, rest := splitTrace(t, raw); string(rest) != msg {
+		t.Errorf("stored %q", rest)
+	}
 }

@@ -29,17 +29,17 @@ func ValidSHA256(s string) bool {
 
 // hasAttachment reports whether the bytes with this hash are stored.
 func (tx *Tx) hasAttachment(sum string) bool {
-	return tx.bucket(bucketAttachments).Get([]byte(sum)) != nil
+	return hasBlob(tx.bucket(bucketAttachments), []byte(sum))
 }
 
 // putAttachment stores data under its hash unless already there. The caller hashed it
 // before the transaction; the store trusts the hash.
 func (tx *Tx) putAttachment(sum string, data []byte) error {
 	b := tx.bucket(bucketAttachments)
-	if b.Get([]byte(sum)) != nil {
+	if hasBlob(b, []byte(sum)) {
 		return nil
 	}
-	if err := b.Put([]byte(sum), data); err != nil {
+	if err := putBlob(b, []byte(sum), data); err != nil {
 		return fmt.Errorf("attachment %s: %w", sum, err)
 	}
 	return nil
@@ -50,7 +50,7 @@ func (s *Store) Attachment(key string) ([]byte, error) {
 	sum := strings.TrimPrefix(key, attachmentPrefix)
 	var data []byte
 	err := s.View(func(tx *Tx) error {
-		v := tx.bucket(bucketAttachments).Get([]byte(sum))
+		v := getBlob(tx.bucket(bucketAttachments), []byte(sum))
 		if v == nil {
 			return fmt.Errorf("attachment %s: %w", sum, ErrNotFound)
 		}

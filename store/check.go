@@ -43,7 +43,7 @@ func (s *Store) Check() []error {
 				add("message %x: %v", k, err)
 				return nil
 			}
-			if r := raw.Get(k); (r == nil && m.Size > 0) || int64(len(r)) != m.Size {
+			if r := getBlob(raw, k); r == nil || int64(len(r)) != m.Size {
 				add("message %d: raw bytes missing or not %d bytes", m.ID, m.Size)
 			}
 			if m.Outcome.unfinished() != (todo.Get(k) != nil) {
@@ -87,7 +87,7 @@ func (s *Store) Check() []error {
 				add("record %q stored under the wrong key", sr.ID)
 			}
 			for _, a := range sr.Attachments {
-				if a.StoredAs != "" && atts.Get([]byte(strings.TrimPrefix(a.StoredAs, attachmentPrefix))) == nil {
+				if a.StoredAs != "" && !hasBlob(atts, []byte(strings.TrimPrefix(a.StoredAs, attachmentPrefix))) {
 					add("record %s: attachment %q: no bytes at %s", sr.ID, a.Filename, a.StoredAs)
 				}
 			}

@@ -122,7 +122,7 @@ func (s *Store) PutMessage(ctx context.Context, env Envelope, raw []byte) (MsgID
 		if err := putJSON(tx.bucket(bucketMessages), key, &m); err != nil {
 			return err
 		}
-		if err := tx.bucket(bucketRaw).Put(key, raw); err != nil {
+		if err := putBlob(tx.bucket(bucketRaw), key, raw); err != nil {
 			return err
 		}
 		if err := tx.bucket(bucketMsgIDs).Put(msgIDIndexKey(m.dedupID(), m.ID), present); err != nil {
@@ -266,7 +266,7 @@ func (s *Store) Unfinished() ([]Message, error) {
 func (s *Store) Raw(id MsgID) ([]byte, error) {
 	var raw []byte
 	err := s.View(func(tx *Tx) error {
-		v := tx.bucket(bucketRaw).Get(u64(uint64(id)))
+		v := getBlob(tx.bucket(bucketRaw), u64(uint64(id)))
 		if v == nil {
 			return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
 		}
@@ -282,7 +282,7 @@ func (s *Store) Raw(id MsgID) ([]byte, error) {
 func (s *Store) WriteRaw(id MsgID, w io.Writer) (int64, error) {
 	var n int
 	err := s.View(func(tx *Tx) error {
-		v := tx.bucket(bucketRaw).Get(u64(uint64(id)))
+		v := getBlob(tx.bucket(bucketRaw), u64(uint64(id)))
 		if v == nil {
 			return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
 		}

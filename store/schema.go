@@ -9,20 +9,20 @@ import (
 
 // SchemaVersion is the layout of the file this code writes. Open migrates older files up to
 // it and refuses newer ones.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Bucket names. Keys are described beside each.
 var (
 	bucketMeta        = []byte("meta")        // "schema" → u64 version
 	bucketMessages    = []byte("messages")    // u64 msg id → Message JSON
-	bucketRaw         = []byte("raw")         // u64 msg id → raw bytes as received
+	bucketRaw         = []byte("raw")         // u64 msg id → blob (blob.go): raw bytes as received
 	bucketMsgIDs      = []byte("msgids")      // midKey \x00 u64 msg id → nil: every arrival of a Message-ID
 	bucketTodo        = []byte("todo")        // u64 msg id → nil: messages pending or failed
 	bucketRecords     = []byte("records")     // recordKey → storedRecord JSON
 	bucketRecordSeq   = []byte("recordseq")   // "2026" → u64 last number used that year
 	bucketDedup       = []byte("dedup")       // dedup key → record id
 	bucketRecordMsgs  = []byte("recordmsgs")  // record id \x00 u64 msg id → nil
-	bucketAttachments = []byte("attachments") // hex sha256 → bytes
+	bucketAttachments = []byte("attachments") // hex sha256 → blob (blob.go): the bytes
 	bucketOutbox      = []byte("outbox")      // u64 entry id → OutboxEntry JSON
 	bucketOutboxRaw   = []byte("outboxraw")   // u64 entry id → message bytes to send
 	bucketOutboxDue   = []byte("outboxdue")   // u64 unix nanos ‖ u64 entry id → nil, queued entries only
@@ -34,6 +34,7 @@ var keySchema = []byte("schema")
 // migrations[v] moves a file from schema version v to v+1. Version 0 is an empty file.
 var migrations = []func(*bolt.Tx) error{
 	0: createBucketsV1,
+	1: blobsInBuckets,
 }
 
 func createBucketsV1(tx *bolt.Tx) error {
