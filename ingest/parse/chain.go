@@ -49,7 +49,9 @@ func unwrapInline(chain []*layer, l *layer) []*layer {
 			break
 		}
 		own := countLabels(stripQuoted(b.before))
-		forward := b.forward || subjectIsForward(l.subject) || (!reply && own < 2)
+		// A reply that adds nothing above the message it quotes forwards that message.
+		empty := strings.TrimSpace(stripQuoted(b.before)) == ""
+		forward := b.forward || subjectIsForward(l.subject) || (!reply && own < 2) || empty
 		if b.header.from == "" || !forward {
 			// A quoted reply: the newest text counts, older statements below it do not.
 			l.text = b.before

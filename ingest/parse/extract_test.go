@@ -175,3 +175,35 @@ func TestOwnMessageID(t *testing.T) {
 		}
 	}
 }
+
+func TestUnflow(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		delsp bool
+		want  string
+	}{
+		{"Title: LS on the \nRAW framework\nnext", false, "Title: LS on the RAW framework\nnext"},
+		{"Title: LS on the\u0020\nRAW", true, "Title: LS on theRAW"},
+		{" From stuffed\n", false, "From stuffed\n"},
+		{"> quoted \n> more\nnew", false, "> quoted more\nnew"},
+		{"soft \n> quoted", false, "soft \n> quoted"},
+		{"-- \nsig", false, "-- \nsig"},
+	} {
+		if got := unflow(tc.in, tc.delsp); got != tc.want {
+			t.Errorf("unflow(%q, %v) = %q, want %q", tc.in, tc.delsp, got, tc.want)
+		}
+	}
+}
+
+func TestRFC2231Value(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`attachment; filename*=iso-8859-1''R%E9sum%E9.pdf`, "Résumé.pdf"},
+		{`attachment; filename*=UTF-8''%E2%80%9CLS%E2%80%9D.pdf`, "“LS”.pdf"},
+		{`attachment; filename*0*=iso-8859-1''Gr%FC; filename*1="sse.doc"`, "Grüsse.doc"},
+		{`attachment; filename="plain.pdf"`, ""},
+	} {
+		if got := rfc2231Value(tc.raw, "filename"); got != tc.want {
+			t.Errorf("rfc2231Value(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}

@@ -189,6 +189,12 @@ func scanFields(text string) fields {
 				cur.more = append(cur.more, strings.TrimSpace(line))
 				continue
 			}
+			// A contact block whose indentation was lost (HTML laid out with CSS margins)
+			// still continues with its Name:/E-mail:/Tel: lines.
+			if cur != nil && !known && (cur.key == "technical" || cur.key == "response") && contactSubLine(line) {
+				cur.more = append(cur.more, strings.TrimSpace(line))
+				continue
+			}
 			if known && indent <= 4 {
 				flush()
 				if inBody && key != "attachments" {
@@ -251,4 +257,11 @@ func replyByLine(line string) []string {
 		return nil
 	}
 	return pleaseReplyBy.FindStringSubmatch(line)
+}
+
+// contactSubLine reports whether a line belongs to a contact block: a Name/E-mail/Tel/Fax/
+// Organisation label, or an address after another label ("Carrier Corp. E-mail: a@b").
+func contactSubLine(line string) bool {
+	t := strings.TrimSpace(line)
+	return subLabelRe.MatchString(t) || emailRe.MatchString(t)
 }

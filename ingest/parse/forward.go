@@ -26,6 +26,8 @@ var forwardLabels = map[string]string{
 	"remitente": "from", "expéditeur": "from", "sender": "from",
 	"sent": "date", "date": "date", "gesendet": "date", "datum": "date", "envoyé": "date",
 	"envoye": "date", "enviado": "date", "enviada": "date", "fecha": "date", "inviato": "date",
+	"enviado el": "date", "enviada el": "date", "enviado em": "date", "enviada em": "date",
+	"envoyé le": "date", "gesendet am": "date", "data de envio": "date", "fecha de envío": "date",
 	"data": "date", "verzonden": "date", "skickat": "date", "sendt": "date", "lähetetty": "date",
 	"发送时间": "date", "日期": "date", "送信日時": "date", "日付": "date", "날짜": "date",
 	"отправлено": "date", "дата": "date", "wysłano": "date", "sent at": "date",

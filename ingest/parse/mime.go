@@ -113,9 +113,12 @@ func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, 
 	w.decoded += int64(len(data))
 	isText := mediaType == "text/plain" || mediaType == "text/html" || mediaType == "text/enriched"
 	if isText && name == "" && !strings.EqualFold(disp, "attachment") {
-		if mediaType == "text/html" {
+		switch {
+		case mediaType == "text/html":
 			texts.add(data, true)
-		} else {
+		case strings.EqualFold(params["format"], "flowed"):
+			texts.add([]byte(unflow(string(data), strings.EqualFold(params["delsp"], "yes"))), false)
+		default:
 			texts.add(data, false)
 		}
 		return
@@ -228,6 +231,13 @@ func partFilename(h message.Header, ctParams, dParams map[string]string) string 
 	name := dParams["filename"]
 	if name == "" {
 		name = ctParams["name"]
+	}
+	if name == "" {
+		// An RFC 2231 name in a charset Go's mime package does not read.
+		name = rfc2231Value(h.Get("Content-Disposition"), "filename")
+		if name == "" {
+			name = rfc2231Value(h.Get("Content-Type"), "name")
+		}
 	}
 	if name == "" {
 		return ""

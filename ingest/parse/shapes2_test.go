@@ -55,7 +55,7 @@ var shapes2 = []shape{
 		org:   l("ITU-T"), group: l("ITU-T SG17", "ITU-T Study Group 17", "ITU-T SG 17"),
 		to: l("OAUTH"), sender: "tsbsg17@itu.int", fwd: sp("rifaat.shekh.ietf@gmail.com"),
 		purpose: l("action"), dl: sp("2027-04-01"), ackSend: yes,
-		ackTo:   l("tsbsg17@itu.int", "k.ito@ntt.example"), tech: l("k.ito@ntt.example"),
+		ackTo: l("tsbsg17@itu.int", "k.ito@ntt.example"), tech: l("k.ito@ntt.example"),
 		bodyHas: l("draft-ietf-oauth-transaction-tokens"),
 	},
 	{
@@ -84,7 +84,7 @@ var shapes2 = []shape{
 		file: "m06-format-flowed-wrapped-title", kind: Statement,
 		title: "LS on the applicability of the DetNet architecture and the RAW framework to IEEE 802.11 " +
 			"time-sensitive networking over Wi-Fi 8 (IEEE P802.11bn Ultra High Reliability)",
-		org:   l("IEEE"), group: l("IEEE 802.11", "IEEE 802.11 WG", "IEEE 802.11 Working Group"),
+		org: l("IEEE"), group: l("IEEE 802.11", "IEEE 802.11 WG", "IEEE 802.11 Working Group"),
 		to: l("DetNet"), sender: "r.almeida@ieee802-11.example", fwd: none,
 		purpose: l("comment"), dl: sp("2027-02-20"), ackSend: yes,
 		ackTo: l("r.almeida@ieee802-11.example", "t.nowak@ieee802-11.example"),

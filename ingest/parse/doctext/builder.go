@@ -18,6 +18,9 @@ type cell struct {
 	space    bool // a collapsed space is pending before the next text
 	started  bool // the current line has content (maybe only a non-breaking space)
 	hasTable bool // a (nested) table was written into this cell
+	// lead counts the no-break spaces before a line's first text: Outlook and Gmail indent
+	// with them, and indented lines continue a field's value.
+	lead int
 }
 
 type table struct {
@@ -65,11 +68,21 @@ func (b *builder) text(s string) {
 			}
 			if r == 0xA0 {
 				c.started = true
+				if c.cur.Len() == 0 {
+					c.lead++
+				}
 			}
 			continue
 		}
 		if r < 0x20 || r == 0x7F || (r >= 0x80 && r < 0xA0) {
 			continue
+		}
+		if c.cur.Len() == 0 && c.lead >= 2 {
+			for i := 0; i < min(c.lead, 64) && b.n < b.max; i++ {
+				c.cur.WriteByte(' ')
+				b.n++
+			}
+			c.space = false
 		}
 		if c.space {
 			c.cur.WriteByte(' ')
@@ -123,6 +136,7 @@ func (b *builder) endLine(force bool) {
 	c.cur.Reset()
 	c.space = false
 	c.started = false
+	c.lead = 0
 }
 
 // block marks a block boundary: it ends a non-empty line.
