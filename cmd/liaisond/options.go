@@ -10,7 +10,7 @@ import (
 // parseOptions tells the parser who we are: our addresses (mail from them, or to their
 // sub-addresses, is ours) and the domain of our Message-IDs.
 func parseOptions(cfg *config.Config) parse.Options {
-	var o parse.Options
+	o := parse.Options{SDODomains: cfg.Ack.SDODomains}
 	add := func(a string) {
 		if a = strings.TrimSpace(a); a != "" {
 			o.OwnAddresses = append(o.OwnAddresses, a)

@@ -70,8 +70,21 @@ func (b *builder) ack(st *liaisond.Statement, fromBody bool) liaisond.Ack {
 	if len(left) > 0 {
 		a.Reason = strings.TrimSpace(a.Reason + " left out: " + strings.Join(left, ", "))
 	}
-	a.OnReceipt = a.Send && !fromBody && st.ForwardedBy == nil && authenticated(b.ent.header, b.opts.TrustedAuthServID)
+	a.OnReceipt = a.Send && !fromBody && st.ForwardedBy == nil && st.FromContact != nil &&
+		inDomains(st.FromContact.Email, b.opts.SDODomains) && authenticated(b.ent.header, b.opts.TrustedAuthServID)
 	return a
+}
+
+// inDomains reports whether addr's domain is one of domains or below one.
+func inDomains(addr string, domains []string) bool {
+	d := domainOf(addr)
+	for _, s := range domains {
+		s = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "."))
+		if s != "" && (d == s || strings.HasSuffix(d, "."+s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // authenticated reports whether a message carries a DMARC pass from the trusted authserv-id.

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -204,6 +205,36 @@ func TestRFC2231Value(t *testing.T) {
 	} {
 		if got := rfc2231Value(tc.raw, "filename"); got != tc.want {
 			t.Errorf("rfc2231Value(%q) = %q, want %q", tc.raw, got, tc.want)
+		}
+	}
+}
+
+// TestAckOnReceipt: only an authenticated sender of a configured SDO domain, read from real
+// headers, may be acknowledged before confirmation.
+func TestAckOnReceipt(t *testing.T) {
+	raw, err := os.ReadFile("testdata/corpus/001-itu-sg15-ccamp-otn-yang.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd, _ := os.ReadFile("testdata/corpus/019-fwd-gmail-itu-sg11-stir.eml")
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		opts Options
+		want bool
+	}{
+		{"trusted server, SDO domain", raw, Options{TrustedAuthServID: "mail.ietf.org", SDODomains: []string{"itu.int"}}, true},
+		{"no trusted server", raw, Options{SDODomains: []string{"itu.int"}}, false},
+		{"other authserv-id", raw, Options{TrustedAuthServID: "mx.example", SDODomains: []string{"itu.int"}}, false},
+		{"domain not listed", raw, Options{TrustedAuthServID: "mail.ietf.org", SDODomains: []string{"3gpp.org"}}, false},
+		{"forwarded: address from a body", fwd, Options{TrustedAuthServID: "mail.ietf.org", SDODomains: []string{"itu.int"}}, false},
+	} {
+		res, err := Parse(tc.raw, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Ack.OnReceipt != tc.want {
+			t.Errorf("%s: OnReceipt = %v, want %v", tc.name, res.Ack.OnReceipt, tc.want)
 		}
 	}
 }

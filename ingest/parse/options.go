@@ -12,6 +12,9 @@ type Options struct {
 	// TrustedAuthServID is the authserv-id whose Authentication-Results header is believed.
 	// Empty: no header is believed, so no sender counts as authenticated.
 	TrustedAuthServID string
+	// SDODomains are the sending organisations' mail domains (and their subdomains) whose
+	// authenticated senders may be acknowledged on receipt. Empty: nobody is.
+	SDODomains []string
 	// MaxHeaderBytes bounds one header section (default 1 MiB).
 	MaxHeaderBytes int64
 	// MaxDepth bounds MIME nesting (default 20).
