@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // minTokenSecret is the shortest token secret accepted: 256 bits.
@@ -33,7 +34,7 @@ func (c *Config) Check(strict bool) (warnings []Problem, err error) {
 			problem(path, "%v", unwrapConfig(err))
 			return nil
 		}
-		if fi, err := os.Stat(file); err == nil && fi.Mode().Perm()&0o007 != 0 {
+		if fi, err := os.Stat(file); err == nil && !strings.HasPrefix(file, envPrefix) && fi.Mode().Perm()&0o007 != 0 {
 			r.add(path, displayKey(path), true, "%s can be read by any user (mode %04o): chmod o-rwx it", file, fi.Mode().Perm())
 		}
 		return b

@@ -383,7 +383,7 @@ func sizeLimit(r *report, p string, n ByteSize) {
 // resolvePaths makes relative file paths relative to dir, the configuration file's folder.
 func (c *Config) resolvePaths(dir string) {
 	abs := func(p *string) {
-		if *p != "" && !filepath.IsAbs(*p) {
+		if *p != "" && !filepath.IsAbs(*p) && !strings.HasPrefix(*p, envPrefix) {
 			*p = filepath.Join(dir, *p)
 		}
 	}
