@@ -54,10 +54,11 @@ type Intake struct {
 	opts Options
 	log  *zap.Logger
 
-	parse func([]byte, parse.Options) (*parse.Result, error) // parse.Parse; tests replace it
-	kick  chan struct{}
-	mu    sync.Mutex
-	todo  []store.MsgID
+	parse    func([]byte, parse.Options) (*parse.Result, error) // parse.Parse; tests replace it
+	kick     chan struct{}
+	mu       sync.Mutex
+	todo     []store.MsgID
+	inflight map[store.MsgID]bool // being processed: a second Process of the same id waits its turn out
 }
 
 // New returns an Intake on st.
@@ -69,16 +70,14 @@ func New(st *store.Store, opts Options) *Intake {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Intake{st: st, opts: opts, log: log, parse: parse.Parse, kick: make(chan struct{}, 1)}
+	return &Intake{st: st, opts: opts, log: log, parse: parse.Parse, kick: make(chan struct{}, 1),
+		inflight: map[store.MsgID]bool{}}
 }
 
 // Accept commits raw with its envelope and returns once the bytes are on disk: only then
 // may the source acknowledge the message. Processing follows asynchronously under Run.
 func (in *Intake) Accept(ctx context.Context, env store.Envelope, raw []byte) (store.MsgID, error) {
-	if env.MessageID == "" {
-		env.MessageID = headerMessageID(raw)
-	}
-	id, err := in.st.PutMessage(ctx, env, raw)
+	id, err := in.commit(ctx, env, raw)
 	if err != nil {
 		return 0, err
 	}
@@ -90,6 +89,23 @@ func (in *Intake) Accept(ctx context.Context, env store.Envelope, raw []byte) (s
 	default:
 	}
 	return id, nil
+}
+
+// Import commits raw and processes it at once, for import: the caller waits for the outcome,
+// and Run does not see the message (it would process it a second time).
+func (in *Intake) Import(ctx context.Context, env store.Envelope, raw []byte) (Outcome, error) {
+	id, err := in.commit(ctx, env, raw)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return in.Process(ctx, id)
+}
+
+func (in *Intake) commit(ctx context.Context, env store.Envelope, raw []byte) (store.MsgID, error) {
+	if env.MessageID == "" {
+		env.MessageID = headerMessageID(raw)
+	}
+	return in.st.PutMessage(ctx, env, raw)
 }
 
 // Run processes accepted messages until ctx ends: first every message left unfinished by an
@@ -148,6 +164,18 @@ func (in *Intake) take() []store.MsgID {
 // Process reads message id from the store and records what it is. A parser failure is
 // recorded on the message (quarantined after the store's MaxAttempts) and returned.
 func (in *Intake) Process(ctx context.Context, id store.MsgID) (Outcome, error) {
+	in.mu.Lock()
+	busy := in.inflight[id]
+	in.inflight[id] = true
+	in.mu.Unlock()
+	if busy { // listed twice (at start, an id both unfinished and just accepted): once is enough
+		return Outcome{Message: id, Outcome: store.OutcomePending}, nil
+	}
+	defer func() {
+		in.mu.Lock()
+		delete(in.inflight, id)
+		in.mu.Unlock()
+	}()
 	msg, err := in.st.Message(id)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("intake: message %d: %w", id, err)
@@ -159,7 +187,7 @@ func (in *Intake) Process(ctx context.Context, id store.MsgID) (Outcome, error) 
 	if err != nil {
 		state, ferr := in.st.MarkFailed(ctx, id, err)
 		if ferr != nil {
-			return Outcome{}, errors.Join(err, ferr)
+			return Outcome{Message: id, Outcome: msg.Outcome}, errors.Join(err, ferr)
 		}
 		out = Outcome{Message: id, Outcome: state, Reason: err.Error()}
 		in.log.Warn("message failed", zap.Uint64("message", uint64(id)), zap.String("source", msg.Source),
@@ -242,6 +270,13 @@ func (in *Intake) record(ctx context.Context, msg store.Message, res *parse.Resu
 func (in *Intake) command(ctx context.Context, msg store.Message, res *parse.Result) (Outcome, error) {
 	out := Outcome{Message: msg.ID, Outcome: store.OutcomeCommand}
 	err := in.st.Update(ctx, func(tx *store.Tx) error {
+		if m, err := tx.Message(msg.ID); err != nil {
+			return err
+		} else if m.Outcome != store.OutcomePending && m.Outcome != store.OutcomeFailed {
+			out.Outcome, out.Record, out.Reason = m.Outcome, m.Record, m.Reason
+			return nil // carried out already
+		}
+		out.Outcome = store.OutcomeCommand
 		record, what := "", "reply command not carried out: no confirmation handling configured"
 		if in.opts.Notifier != nil {
 			var err error

@@ -169,3 +169,38 @@ func TestIntakeRun(t *testing.T) {
 		t.Errorf("%d records from one statement, want 1", created)
 	}
 }
+
+// TestImportWhileRunning: a message imported while Run works is processed once, not by both.
+func TestImportWhileRunning(t *testing.T) {
+	st := openStore(t)
+	var mu sync.Mutex
+	seen := map[store.MsgID]int{}
+	in := New(st, Options{OnProcessed: func(m store.Message, _ Outcome) {
+		mu.Lock()
+		seen[m.ID]++
+		mu.Unlock()
+	}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- in.Run(ctx) }()
+	raw := corpusMail(t, "004-bbf-netmod-opsawg-info")
+	for i := 0; i < 20; i++ {
+		if _, err := in.Import(context.Background(), store.Envelope{Source: "import:test"}, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 20 {
+		t.Errorf("%d messages processed, want 20", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("message %d processed %d times", id, n)
+		}
+	}
+}

@@ -110,3 +110,42 @@ func (h Hooks) carryOut(tx *store.Tx, d Decision) (*liaisond.Record, error) {
 	}
 	return tx.Record(d.Record)
 }
+
+// Operate carries out an operator's command from the CLI inside tx, as a coordinator's
+// reply would be, except that a refusal is returned as an error (nothing changes), the
+// operator gets no note by mail, and confirming a rejected record revives it.
+func (h Hooks) Operate(tx *store.Tx, reply *parse.Reply) (string, error) {
+	d, err := Decide(h.Policy, *reply, tx.Record, tx.Now())
+	if err != nil {
+		return "", err
+	}
+	if errors.Is(d.Refusal, ErrRecordDead) && reply.Action == "confirm" {
+		if _, err := tx.SetState(d.Record, liaisond.StatePending, d.Actor, "revived by an operator"); err != nil {
+			return "", err
+		}
+		if d, err = Decide(h.Policy, *reply, tx.Record, tx.Now()); err != nil {
+			return "", err
+		}
+	}
+	if d.Refusal != nil {
+		return "", d.Refusal
+	}
+	d.Note, d.ReplyTo = "", ""
+	rec, err := h.carryOut(tx, d)
+	if err != nil {
+		return "", err
+	}
+	if rec == nil {
+		return "", fmt.Errorf("record %s: %w", d.Record, ErrUnknownRecord)
+	}
+	mails, err := h.Composer.DecisionMails(d, rec, StatementThread(*rec), "")
+	if err != nil {
+		return "", err
+	}
+	for _, m := range mails {
+		if _, err := tx.Enqueue(m.Entry()); err != nil {
+			return "", err
+		}
+	}
+	return fmt.Sprintf("%s: %s by %s; %s is %s", rec.ID, d.Command, d.Actor, rec.ID, rec.State), nil
+}

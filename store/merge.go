@@ -66,6 +66,7 @@ func (s *Store) CreateOrMerge(ctx context.Context, msg MsgID, nr NewRecord) (Mer
 
 	var res Merge
 	err := s.update(ctx, func(tx *Tx) error {
+		res = Merge{} // the group commit may run this again after a rollback
 		m, err := tx.Message(msg)
 		if err != nil {
 			return err

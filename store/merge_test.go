@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -299,5 +300,59 @@ func TestCreateOrMergeRefusesBadInput(t *testing.T) {
 	m, _ := s.Message(id)
 	if m.Outcome != OutcomePending {
 		t.Fatalf("outcome %s after refused input", m.Outcome)
+	}
+}
+
+// TestMergeRerun: the group commit runs a batch again without a member that failed; a
+// record created in the first run must be created again, not taken for a duplicate of the
+// rolled-back one.
+func TestMergeRerun(t *testing.T) {
+	s, _ := openTest(t, Options{})
+	ctx := context.Background()
+	id, err := s.PutMessage(ctx, Envelope{Source: "test", MessageID: "<rerun@x>"}, []byte("Message-ID: <rerun@x>\r\n\r\nbody"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hold, release := make(chan struct{}), make(chan struct{})
+	go s.Update(ctx, func(*Tx) error { // occupies the commit loop so the next two share a batch
+		select {
+		case hold <- struct{}{}:
+		default:
+		}
+		<-release
+		return nil
+	})
+	<-hold
+	merged := make(chan error, 1)
+	go func() {
+		_, err := s.CreateOrMerge(ctx, id, NewRecord{Statement: statement("Rerun", "a@x")})
+		merged <- err
+	}()
+	waitQueued(t, s, 1) // the merge first, so that it has run when the failing write rolls the batch back
+	failed := make(chan error, 1)
+	go func() { failed <- s.Update(ctx, func(*Tx) error { return errors.New("this write fails") }) }()
+	waitQueued(t, s, 2)
+	close(release)
+	if err := <-merged; err != nil {
+		t.Fatalf("CreateOrMerge after a rolled-back batch: %v", err)
+	}
+	if err := <-failed; err == nil {
+		t.Fatal("the failing write succeeded")
+	}
+	recs, _ := s.Records("")
+	if len(recs) != 1 {
+		t.Fatalf("%d records, want 1", len(recs))
+	}
+}
+
+// waitQueued waits until n writes wait for the commit loop.
+func waitQueued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.gc.reqs) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d writes queued, want %d", len(s.gc.reqs), n)
+		}
+		runtime.Gosched() // the writers are goroutines about to queue: let them run
 	}
 }

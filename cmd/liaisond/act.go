@@ -61,7 +61,7 @@ func actOn(ctx context.Context, st *store.Store, hooks *notify.Hooks, id string,
 	reply.From.Email = hooks.Policy.Coordinators[0]
 	var what string
 	err = st.Update(ctx, func(tx *store.Tx) error {
-		_, w, err := hooks.Replied(tx, reply, store.Message{})
+		w, err := hooks.Operate(tx, reply)
 		what = w
 		return err
 	})

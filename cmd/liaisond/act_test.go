@@ -144,3 +144,34 @@ func TestRecordActions(t *testing.T) {
 		t.Error("confirm without a config (nothing to compose the acknowledgement with) succeeded")
 	}
 }
+
+// TestRecordActionRefusals: an unknown record is an error, not a success with a note; a
+// rejected record can be confirmed again by an operator.
+func TestRecordActionRefusals(t *testing.T) {
+	cfg := writeConfig(t)
+	if _, code := runCLI(t, "import", "--config", cfg, "../../ingest/parse/testdata/corpus/004-bbf-netmod-opsawg-info.eml"); code != 0 {
+		t.Fatal("import failed")
+	}
+	if _, code := runCLI(t, "records", "confirm", "--config", cfg, "LS-2099-0001"); code == 0 {
+		t.Error("confirming an unknown record succeeded")
+	}
+	runCLI(t, "records", "reject", "--config", cfg, "LS-2026-0001", "by mistake")
+	if s, _, _, _ := recordState(t, cfg, "LS-2026-0001"); s != "dead" {
+		t.Fatalf("after reject: %s", s)
+	}
+	if _, code := runCLI(t, "records", "confirm", "--config", cfg, "LS-2026-0001"); code != 0 {
+		t.Fatal("confirming a rejected record failed")
+	}
+	if s, _, _, _ := recordState(t, cfg, "LS-2026-0001"); s != "posted" {
+		t.Errorf("after confirm of a rejected record: %s", s)
+	}
+	for _, e := range outbox(t, cfg) {
+		if e.Kind == "reply" {
+			t.Errorf("the operator was mailed a note: %+v", e)
+		}
+	}
+	db := filepath.Join(filepath.Dir(cfg), "l.db")
+	if _, code := runCLI(t, "import", "--db", db, "../../ingest/parse/testdata/corpus/002-3gpp-sa2-detnet-zip.eml"); code == 0 {
+		t.Error("import without a config and without --no-notify succeeded (no confirmation request could be queued)")
+	}
+}

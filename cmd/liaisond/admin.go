@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +26,8 @@ import (
 // root get in). It serves the CLI's store commands while the daemon holds the store.
 
 // adminHandler serves the admin API from the daemon's store and intake.
-func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.Handler {
+// kick wakes the outbox sender after an action that may have queued mail.
+func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks, kick func()) http.Handler {
 	mux := http.NewServeMux()
 	b := direct{Store: st, in: in, hooks: hooks}
 	writeJSON := func(w http.ResponseWriter, v any) {
@@ -43,6 +45,9 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 		}
 		http.Error(w, err.Error(), code)
 	}
+	mux.HandleFunc("GET /v1/info", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, adminInfo{Store: st.Path()})
+	})
 	mux.HandleFunc("GET /v1/messages", func(w http.ResponseWriter, r *http.Request) {
 		l, err := b.Messages()
 		if err != nil {
@@ -57,7 +62,10 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 			http.Error(w, "message id is a number", http.StatusBadRequest)
 			return
 		}
-		if _, err := b.WriteRaw(store.MsgID(id), w); err != nil {
+		if n, err := b.WriteRaw(store.MsgID(id), w); err != nil {
+			if n > 0 {
+				panic(http.ErrAbortHandler) // the client must see a broken stream, not a short one
+			}
 			fail(w, err)
 		}
 	})
@@ -96,7 +104,7 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 	mux.HandleFunc("GET /v1/backup", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		if _, err := b.Backup(w); err != nil {
-			fail(w, err)
+			panic(http.ErrAbortHandler) // the client must see a broken stream, not a short one
 		}
 	})
 	mux.HandleFunc("GET /v1/check", func(w http.ResponseWriter, r *http.Request) {
@@ -117,6 +125,7 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 			fail(w, err)
 			return
 		}
+		kick()
 		writeJSON(w, what)
 	})
 	mux.HandleFunc("POST /v1/outbox/{id}/{verb}", func(w http.ResponseWriter, r *http.Request) {
@@ -129,10 +138,16 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 			fail(w, err)
 			return
 		}
+		kick()
 		writeJSON(w, "ok")
 	})
 	mux.HandleFunc("POST /v1/import", func(w http.ResponseWriter, r *http.Request) {
-		raw, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxImportBytes))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, fmt.Sprintf("message larger than %d bytes: not imported", maxImportBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -144,9 +159,20 @@ func adminHandler(st *store.Store, in *ingest.Intake, hooks *notify.Hooks) http.
 			fail(w, err)
 			return
 		}
+		kick()
 		writeJSON(w, adminOutcome{Outcome: out, Error: errString(err)})
 	})
 	return mux
+}
+
+// maxImportBytes bounds one message imported over the admin socket, as the import
+// reader bounds it for files.
+const maxImportBytes = 1 << 30
+
+// adminInfo says which store a daemon serves, so that the CLI can check it talks to the
+// right one.
+type adminInfo struct {
+	Store string `json:"store"`
 }
 
 type adminOutcome struct {
@@ -189,8 +215,12 @@ func serveAdmin(ctx context.Context, path string, h http.Handler) (func(context.
 // removeStaleSocket removes a socket left by a daemon that died, and refuses to start when
 // another daemon still answers on it.
 func removeStaleSocket(path string) error {
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Lstat(path)
+	if err != nil {
 		return nil
+	}
+	if fi.Mode()&os.ModeSocket == 0 {
+		return fmt.Errorf("[admin] socket %s: a file that is not a socket is in the way", path)
 	}
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		c.Close()
@@ -334,6 +364,19 @@ func (a *adminClient) OutboxAct(ctx context.Context, id uint64, verb, actor stri
 	}
 	resp.Body.Close()
 	return nil
+}
+
+func (a *adminClient) CanNotify() bool { return true }
+
+// serves reports whether the daemon behind the socket holds the store file path.
+func (a *adminClient) serves(path string) (bool, error) {
+	var info adminInfo
+	if err := a.getJSON("/v1/info", &info); err != nil {
+		return false, err
+	}
+	want, _ := filepath.Abs(path)
+	got, _ := filepath.Abs(info.Store)
+	return want == got, nil
 }
 
 func (a *adminClient) Close() error { return nil }

@@ -24,6 +24,8 @@ type backend interface {
 	Check() []error
 	// Import takes one message in as if it had arrived, and processes it.
 	Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error)
+	// CanNotify reports whether new records can queue their confirmation requests.
+	CanNotify() bool
 	// Act changes a record as an operator: confirm, reject, set fields, tag taken.
 	Act(ctx context.Context, id string, a recordAction) (string, error)
 	// OutboxAct retries or drops an outgoing mail.
@@ -47,9 +49,7 @@ func (d direct) OutboxAct(ctx context.Context, id uint64, verb, actor string) er
 }
 
 func (d direct) Import(ctx context.Context, env store.Envelope, raw []byte) (ingest.Outcome, error) {
-	id, err := d.in.Accept(ctx, env, raw)
-	if err != nil {
-		return ingest.Outcome{}, err
-	}
-	return d.in.Process(ctx, id)
+	return d.in.Import(ctx, env, raw)
 }
+
+func (d direct) CanNotify() bool { return d.hooks != nil }

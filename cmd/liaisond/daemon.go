@@ -54,11 +54,11 @@ type daemonOptions struct {
 // startDaemon opens the store and binds every listener, so that what cannot work (a port
 // taken, the store locked, a secret unreadable) fails here with one clear error, before
 // anything runs.
-func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemon, err error) {
-	d = &daemon{cfg: cfg, log: log}
+func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (_ *daemon, err error) {
+	d := &daemon{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
-			d.close()
+			d.close() // what was opened before the failure
 		}
 	}()
 	d.st, err = store.Open(cfg.Store.Path, store.Options{
@@ -141,7 +141,7 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (d *daemo
 		}
 	}
 	if cfg.Admin.Socket != "" {
-		d.admin, err = serveAdmin(context.Background(), cfg.Admin.Socket, adminHandler(d.st, d.intake, &hooks))
+		d.admin, err = serveAdmin(context.Background(), cfg.Admin.Socket, adminHandler(d.st, d.intake, &hooks, func() { d.sender.Kick() }))
 		if err != nil {
 			return nil, err
 		}
@@ -209,7 +209,7 @@ func (d *daemon) run(ctx context.Context) error {
 	defer stopWork()
 
 	var work, sources sync.WaitGroup
-	errs := make(chan error, 8)
+	errs := make(chan error, len(d.smtp)+4) // one per goroutine that can fail: none blocks
 	work.Go(func() {
 		if err := d.intake.Run(workCtx); err != nil {
 			errs <- err
@@ -267,7 +267,10 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.close()
 	d.log.Info("stopped")
-	return failed
+	if failed != nil {
+		return exitError{1} // logged above
+	}
+	return nil
 }
 
 func (d *daemon) listening() []zap.Field {

@@ -63,6 +63,9 @@ func (f *storeFlags) open(readOnly bool) (backend, error) {
 	st, err := store.Open(path, store.Options{ReadOnly: readOnly, LockTimeout: 2 * time.Second})
 	if errors.Is(err, store.ErrLocked) {
 		if a, ok := dialAdmin(socket); ok {
+			if same, err := a.serves(path); err != nil || !same {
+				return nil, fmt.Errorf("%s is held by a daemon whose admin socket is not %s; give that daemon's --config", path, socket)
+			}
 			return a, nil
 		}
 		return nil, fmt.Errorf("%w: a running liaisond holds %s and its admin socket %s does not answer; give --config so the socket can be found, or stop the daemon", err, path, socket)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -22,6 +23,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
+	if !*noNotify && !st.CanNotify() {
+		return errors.New("without --config there is nobody to send confirmation requests to: give --config FILE, or --no-notify to record without mail")
+	}
 	counts := map[store.Outcome]int{}
 	failed := 0
 	for _, path := range pos {

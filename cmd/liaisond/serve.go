@@ -36,8 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer log.Sync()
 	d, err := startDaemon(cfg, log, daemonOptions{})
 	if err != nil {
-		log.Error("cannot start", zap.Error(err))
-		return err
+		return fmt.Errorf("cannot start: %w", err)
 	}
 	stopHUP := watchHUP(log, lf)
 	defer stopHUP()

@@ -16,6 +16,10 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/mail"
+	"go.uber.org/zap"
+
+	"github.com/ietf-tools/liaisond/config"
+	"github.com/ietf-tools/liaisond/store"
 )
 
 // TestMain lets a test run the binary's main in a child process (the test binary itself),
@@ -232,4 +236,32 @@ func corpusFile(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestStartFailure: a port already taken is one clear error, and what was opened is closed
+// again (the store can be opened at once).
+func TestStartFailure(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	dir := t.TempDir()
+	cfg, err := config.Default(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SMTP[0].Listen = taken.Addr().String()
+	_, err = startDaemon(cfg, zap.NewNop(), daemonOptions{})
+	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()) {
+		t.Fatalf("start with a taken port: %v", err)
+	}
+	st, err := store.Open(cfg.Store.Path, store.Options{LockTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("store left open after the failed start: %v", err)
+	}
+	st.Close()
+	if _, err := os.Stat(cfg.Admin.Socket); err == nil {
+		t.Error("admin socket left behind")
+	}
 }
