@@ -16,6 +16,9 @@ var (
 	liaisonWord   = regexp.MustCompile(`(?i)\bliaison\b|\bLS\b|\bliaise-\d`)
 	mailmanFooter = regexp.MustCompile(`(?s)\n_{20,}\n[^\n]{0,80}(?:mailing list|list --)[^\n]*\n.*$`)
 	blankRun      = regexp.MustCompile(`\n{3,}`)
+	docReference  = regexp.MustCompile(`(?i)^(?:Document|Doc\.?|TD|Annex)\s+\S*\d`)
+	subjectFromRe = regexp.MustCompile(`(?i)\b(?:liaison(?:\s+statement)?|LS)\s+from\s+(?:the\s+)?(.+?)\s+to\s+(?:the\s+)?(?:IETF|IAB|IESG|Internet)\b`)
+	lsHeading     = regexp.MustCompile(`(?i)^\s*LIAISON STATEMENT\b`)
 	forWord       = regexp.MustCompile(`(?i)\bfor\b`)
 	groupContact  = regexp.MustCompile(`^(.*?)\s*\(([^()]*@[^()]*)\)\s*$`)
 )
@@ -74,7 +77,7 @@ func (b *builder) build() {
 	st := &res.Statement
 
 	// Title: the statement's own beats the subject.
-	st.Title = firstNonEmpty(fs.value("title"), fs.value("subject"), coverTitle)
+	st.Title = firstNonEmpty(fs.value("title"), fs.value("subject"), coverTitle, headingTitle(text))
 	if st.Title == "" {
 		subj := l.subject
 		if subj == "" {
@@ -101,6 +104,12 @@ func (b *builder) build() {
 	groupText := fs.value("from")
 	if m := groupContact.FindStringSubmatch(groupText); m != nil {
 		groupText = m[1]
+	}
+	if docReference.MatchString(groupText) {
+		groupText = "" // ITU-R "Source: Document 5D/TEMP/612": a document, not a group
+	}
+	if groupText == "" {
+		groupText = subjectSender(firstNonEmpty(l.subject, b.chain[0].subject))
 	}
 	meeting := ""
 	if m := tgppMeeting.FindStringSubmatch(text); m != nil {
@@ -280,7 +289,8 @@ func hasDocument(files []File) bool {
 		switch {
 		case f.ContentType == "application/pdf", strings.Contains(f.ContentType, "word"),
 			strings.Contains(f.ContentType, "zip"), strings.HasSuffix(strings.ToLower(f.Filename), ".pdf"),
-			strings.HasSuffix(strings.ToLower(f.Filename), ".docx"), strings.HasSuffix(strings.ToLower(f.Filename), ".doc"):
+			strings.HasSuffix(strings.ToLower(f.Filename), ".docx"), strings.HasSuffix(strings.ToLower(f.Filename), ".doc"),
+			f.ContentType == "text/plain" && countLabels(cleanText(f.Data)) >= 2:
 			return true
 		}
 	}
@@ -379,4 +389,40 @@ func dtGroups(v string) []string {
 		}
 	}
 	return out
+}
+
+// subjectSender reads the sending group out of a subject such as "Liaison statement from
+// ITU-R WP 5D to IETF", for statements whose text does not name it.
+func subjectSender(subject string) string {
+	if m := subjectFromRe.FindStringSubmatch(cleanSubject(subject)); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// headingTitle reads the title ITU-R and others put on its own line under a "LIAISON
+// STATEMENT TO ..." heading (after the heading's continuation lines and a blank line).
+func headingTitle(text string) string {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < len(lines); i++ {
+		if !lsHeading.MatchString(lines[i]) {
+			continue
+		}
+		j := i + 1
+		for j < len(lines) && strings.TrimSpace(lines[j]) != "" {
+			j++ // the heading's own continuation: "(COPY TO ...)"
+		}
+		for j < len(lines) && strings.TrimSpace(lines[j]) == "" {
+			j++
+		}
+		if j >= len(lines) {
+			return ""
+		}
+		t := strings.TrimSpace(lines[j])
+		if labelLine.MatchString(t) || len(t) > 200 || strings.ToUpper(t) == t {
+			return "" // a field block or more boilerplate follows, not a title
+		}
+		return t
+	}
+	return ""
 }

@@ -11,6 +11,8 @@ var (
 	autoReplySubject = regexp.MustCompile(`(?i)^\s*(?:automatic reply|auto(?:matic)?[- ]?reply|auto[- ]?response|autoreply|out of (?:the )?office|ooo\b|abwesenheitsnotiz|automatische antwort|réponse automatique|reponse automatique|absence|respuesta automática|respuesta automatica|risposta automatica|automatisch antwoord|autosvar|automaattinen vastaus|自动回复|自動回覆|自動応答|不在|odpowiedź automatyczna|автоматический ответ|resposta automática)\b`)
 	bounceSubject    = regexp.MustCompile(`(?i)^\s*(?:undeliver(?:ed|able)|delivery status notification|mail delivery (?:failed|failure|system)|returned mail|failure notice|non[- ]?delivery|delivery (?:failure|has failed)|nicht zustellbar|unzustellbar|non remis|read:|gelesen:|lu :|read receipt)`)
 	digestSubject    = regexp.MustCompile(`(?i)\bdigest\b(?:,\s*vol|\s+vol|\s+v\d|\s+#|\s+\d)`)
+	listAdminSubject = regexp.MustCompile(`(?i)(?:post from .+ requires approval|awaits moderator approval|your message to .+ (?:awaits|is being held)|welcome to the .+ mailing list|confirm your subscription|subscription (?:request|notification)|unsubscribe request)`)
+	dtNotNew         = regexp.MustCompile(`(?i)^\s*\[Liaison (?:deadline|OUT OF DATE)|needs your approval\s*$|^\s*Request for update of list of authorized individuals`)
 	mailerDaemon     = regexp.MustCompile(`(?i)^(?:mailer-daemon|postmaster)$`)
 	daemonLocal      = regexp.MustCompile(`(?i)^(?:mailer-daemon|postmaster|mail-daemon|maildelivery|bounces?|bounce[-+].*|.*-bounces|.*-request|owner-.*|.*-owner|no-?reply|do-?not-?reply|donotreply|noreply[-+.].*|notifications?|auto-?reply)$`)
 )
@@ -54,6 +56,18 @@ func notStatement(h mail.Header, ent *entity, opts Options, datatracker bool) st
 	}
 	if bounceSubject.MatchString(subject) {
 		return "delivery or read notice (subject " + quoteShort(subject) + ")"
+	}
+	if strings.EqualFold(strings.TrimSpace(h.Get("X-List-Administrivia")), "yes") || listAdminSubject.MatchString(subject) {
+		return "mailing list administration (moderation, subscription notice), not a statement"
+	}
+	if ent.calendar || strings.Contains(strings.ToLower(h.Get("Content-Class")), "calendarmessage") {
+		return "calendar invitation or answer, not a statement"
+	}
+	if datatracker && dtNotNew.MatchString(subject) {
+		return "Datatracker reminder or approval request about a statement it already has, not a new statement"
+	}
+	if id := repliedToOurs(h, opts); id != "" {
+		return "a reply to mail liaisond sent (" + id + "), not a statement"
 	}
 	if ent.digest || digestSubject.MatchString(subject) {
 		return "mailing list digest: statements in it are recorded when they arrive on their own"
@@ -147,4 +161,19 @@ func messageID(h mail.Header) string {
 		v = v[:i]
 	}
 	return strings.TrimSpace(v)
+}
+
+// repliedToOurs returns the Message-ID of our own mail that this message answers (an
+// acknowledgement, a reminder; not a confirmation request, whose replies are commands), or
+// "".
+func repliedToOurs(h mail.Header, opts Options) string {
+	for _, k := range []string{"In-Reply-To", "References"} {
+		for _, f := range strings.Fields(h.Get(k)) {
+			id := strings.Trim(f, "<>,")
+			if ownDomain(id, opts) && !strings.HasPrefix(id, "c-") {
+				return id
+			}
+		}
+	}
+	return ""
 }

@@ -35,6 +35,8 @@ func (b *builder) document(f File) (doctext.Document, bool) {
 		doc, err = doctext.ReadDOCX(f.Data, b.opts.MaxDocumentBytes)
 	case f.ContentType == "application/pdf" || strings.HasSuffix(name, ".pdf"):
 		doc, err = doctext.ReadPDF(f.Data, b.opts.MaxDocumentBytes)
+	case f.ContentType == "text/plain" && int64(len(f.Data)) <= b.opts.MaxDocumentBytes:
+		doc.Text = cleanText(f.Data)
 	default:
 		return doc, false
 	}

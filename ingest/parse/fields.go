@@ -97,6 +97,7 @@ var statementLabels = map[string]string{
 	"reply to ls":               "responseto",
 	"action":                    "action",
 	"action id":                 "purpose",
+	"status":                    "purpose",
 	"due date":                  "deadline",
 	"reply due":                 "deadline",
 	"reference":                 "reference",

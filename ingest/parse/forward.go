@@ -142,8 +142,10 @@ func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bo
 			role = forwardLabels[strings.ToLower(strings.TrimSpace(m[1]))]
 		}
 		if role == "" || seen[role] {
-			// A wrapped recipient list continues on an indented line.
-			if last != "" && (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t")) && role == "" {
+			// A wrapped recipient list continues on the next line: indented, or (Outlook
+			// wraps without indenting) carrying the rest of an address.
+			if role == "" && last != "" && (strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") ||
+				(last == "to" || last == "cc") && wrappedAddress(line)) {
 				h.set(last, h.get(last)+" "+strings.TrimSpace(line))
 				continue
 			}
@@ -272,4 +274,11 @@ func headerLabelFirst(line string) bool {
 	}
 	label := strings.ToLower(strings.TrimSpace(strings.Trim(strings.TrimSpace(line[:i]), "*")))
 	return forwardLabels[label] != ""
+}
+
+// wrappedAddress reports whether an unlabelled line continues an address list: it holds an
+// address in angle brackets or ends a list item.
+func wrappedAddress(line string) bool {
+	t := strings.TrimSpace(line)
+	return strings.Contains(t, "@") && (strings.Contains(t, "<") || strings.Contains(t, ">") || strings.HasSuffix(t, ";"))
 }

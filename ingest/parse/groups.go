@@ -54,7 +54,7 @@ func normalizeFromGroup(g, orgName string) string {
 	if m := trailingAcr.FindStringSubmatch(g); m != nil && orgName != "" {
 		return orgName + " " + m[2]
 	}
-	if orgName != "" && orgByText(g) == "" {
+	if orgName != "" && orgByText(g) == "" && !strings.HasPrefix(strings.ToUpper(g), strings.ToUpper(orgName)) {
 		// "Technical Committee" from a BBF mail: name the body.
 		return orgName + " " + g
 	}
@@ -76,15 +76,20 @@ func splitGroups(v string) []string {
 }
 
 var (
-	ietfPrefix = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*`)
-	areaSuffix = regexp.MustCompile(`(?i)\s+area$`)
-	bareWG     = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WG|[Ww]orking [Gg]roup)$`)
-	groupParen = regexp.MustCompile(`\s*\([^)]*\)\s*`)
+	ietfPrefix   = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*`)
+	areaSuffix   = regexp.MustCompile(`(?i)\s+area$`)
+	bareWG       = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WG|[Ww]orking [Gg]roup)$`)
+	groupParen   = regexp.MustCompile(`\s*\([^)]*\)\s*`)
+	parenAcronym = regexp.MustCompile(`(?i)(?:working group|wg)\s*\(([A-Z][A-Z0-9-]{1,11})\)`)
 )
 
 // ietfGroup returns the IETF body an addressee entry names ("IETF CCAMP WG", "IETF OPS
 // Area", "IAB", "IESG"), or "" when the entry is not an IETF body (another SDO, the IRTF).
 func ietfGroup(entry string) string {
+	// "IETF Benchmarking Methodology Working Group (BMWG)": the acronym names the group.
+	if m := parenAcronym.FindStringSubmatch(entry); m != nil && ietfPrefix.MatchString(strings.TrimSpace(entry)) {
+		return "IETF " + m[1] + " WG"
+	}
 	e := collapseSpace(groupParen.ReplaceAllString(entry, " "))
 	low := strings.ToLower(e)
 	switch {
@@ -124,7 +129,7 @@ func ietfGroups(values ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range values {
-		for _, e := range splitGroups(groupParen.ReplaceAllString(v, " ")) {
+		for _, e := range splitGroups(parenAcronym.ReplaceAllString(v, "WG ($1)")) {
 			g := ietfGroup(e)
 			if g != "" && !seen[strings.ToLower(g)] {
 				seen[strings.ToLower(g)] = true

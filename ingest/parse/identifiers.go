@@ -15,6 +15,7 @@ var idRe = regexp.MustCompile(`\b(?:` +
 	`|TD\s?\d{2,5}(?:/[A-Z0-9]+)?(?:-R\d)?(?:\b)` +
 	`|[A-Z]{2,10}\(\d{2}\)\d{6}(?:r\d)?` +
 	`|\d{2}-\d{2}-\d{4}-\d{2}-[0-9a-zA-Z]{4}` +
+	`|(?:TP|ARC|SEC|PRO|MAS|SDS|TST|RDM|REQ|WPM)-\d{4}-\d{4}(?:R\d{2})?` +
 	`)`)
 
 // identifiers collects document numbers from the given texts, in order, without repeats.

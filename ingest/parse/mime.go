@@ -36,6 +36,8 @@ type entity struct {
 	report bool
 	// digest is true for multipart/digest.
 	digest bool
+	// calendar is true when a part is a text/calendar invitation or answer.
+	calendar bool
 }
 
 // walker reads a MIME tree within the limits of its Options.
@@ -94,6 +96,8 @@ func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, 
 		ent.digest = true
 	case mediaType == "message/delivery-status", mediaType == "message/disposition-notification":
 		ent.report = true
+	case mediaType == "text/calendar" && params["method"] != "" && !strings.EqualFold(params["method"], "PUBLISH"):
+		ent.calendar = true
 	}
 	if strings.HasPrefix(mediaType, "multipart/") {
 		w.walkMultipart(e, mediaType, depth, ent, texts)

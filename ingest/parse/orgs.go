@@ -36,6 +36,8 @@ var orgs = []org{
 	{"ONF", regexp.MustCompile(`(?i)\bONF\b|Open Networking Foundation`), []string{"opennetworking.org"}},
 	{"Wi-Fi Alliance", regexp.MustCompile(`(?i)\bWi-?Fi Alliance\b`), []string{"wi-fi.org"}},
 	{"FIDO Alliance", regexp.MustCompile(`(?i)\bFIDO Alliance\b`), []string{"fidoalliance.org"}},
+	{"IEC", regexp.MustCompile(`\bIEC\b|International Electrotechnical Commission`), []string{"iec.ch"}},
+	{"ISO", regexp.MustCompile(`\bISO\b|International Organization for Standardization`), []string{"iso.org"}},
 	{"TTC", regexp.MustCompile(`(?i)\bTTC\b|Telecommunication Technology Committee`), []string{"ttc.or.jp"}},
 	{"ARIB", regexp.MustCompile(`(?i)\bARIB\b`), []string{"arib.or.jp"}},
 	{"TIA", regexp.MustCompile(`\bTIA\b|Telecommunications Industry Association`), []string{"tiaonline.org"}},
