@@ -239,9 +239,15 @@ func (b *builder) String() string {
 		b.endTable()
 	}
 	b.endLine(false)
+	return joinLines(b.stack[0].lines)
+}
+
+// joinLines lays lines out as text: runs of blank lines become one, no leading or trailing
+// blank lines, a final newline when non-empty, valid UTF-8.
+func joinLines(lines []string) string {
 	var sb strings.Builder
 	blank := false
-	for _, l := range b.stack[0].lines {
+	for _, l := range lines {
 		if l == "" {
 			blank = sb.Len() > 0
 			continue

@@ -552,19 +552,5 @@ func (o *textOut) String() string {
 	if o.line.Len() > 0 {
 		o.newline()
 	}
-	var sb strings.Builder
-	blank := false
-	for _, l := range o.lines {
-		if l == "" {
-			blank = sb.Len() > 0
-			continue
-		}
-		if blank {
-			sb.WriteByte('\n')
-			blank = false
-		}
-		sb.WriteString(l)
-		sb.WriteByte('\n')
-	}
-	return strings.ToValidUTF8(sb.String(), "\uFFFD")
+	return joinLines(o.lines)
 }

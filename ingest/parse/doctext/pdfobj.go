@@ -286,29 +286,12 @@ func (l *pdfLexer) literal() pdfString {
 
 func (l *pdfLexer) hex() pdfString {
 	l.pos++ // '<'
-	var sb []byte
-	var hi byte
-	half := false
-	for l.pos < len(l.b) {
-		c := l.b[l.pos]
-		l.pos++
-		if c == '>' {
-			break
-		}
-		v, ok := unhex(c)
-		if !ok {
-			continue
-		}
-		if half {
-			sb = append(sb, hi<<4|v)
-		} else {
-			hi = v
-		}
-		half = !half
+	end := l.pos
+	for end < len(l.b) && l.b[end] != '>' {
+		end++
 	}
-	if half {
-		sb = append(sb, hi<<4)
-	}
+	sb := asciiHex(l.b[l.pos:end])
+	l.pos = min(end+1, len(l.b)) // past '>'
 	return pdfString(sb)
 }
 
