@@ -371,15 +371,18 @@ func TestSenderTLSAndAuth(t *testing.T) {
 	tests := []struct {
 		name, mode, user, pass string
 		ok                     bool
+		loginOnly              bool
 	}{
-		{"starttls with auth", TLSStartTLS, "ls-intake", "secret", true},
-		{"implicit tls with auth", TLSImplicit, "ls-intake", "secret", true},
-		{"starttls without auth", TLSStartTLS, "", "", true},
-		{"wrong password", TLSStartTLS, "ls-intake", "wrong", false},
+		{"starttls with auth", TLSStartTLS, "ls-intake", "secret", true, false},
+		{"implicit tls with auth", TLSImplicit, "ls-intake", "secret", true, false},
+		{"starttls without auth", TLSStartTLS, "", "", true, false},
+		{"wrong password", TLSStartTLS, "ls-intake", "wrong", false, false},
+		{"relay with AUTH LOGIN only", TLSStartTLS, "ls-intake", "secret", true, true},
+		{"AUTH LOGIN, wrong password", TLSStartTLS, "ls-intake", "wrong", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			so := sinkOptions{tls: tt.mode}
+			so := sinkOptions{tls: tt.mode, loginOnly: tt.loginOnly}
 			if tt.user != "" {
 				so.user, so.pass = "ls-intake", "secret"
 			}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -88,9 +90,10 @@ func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
 		return nil, fmt.Errorf("EHLO to relay %s: %w", cfg.Address, err)
 	}
 	if cfg.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", cfg.Username, cfg.Password)); err != nil {
+		mech, client := authClient(c, cfg.Username, cfg.Password)
+		if err := c.Auth(client); err != nil {
 			c.Close()
-			return nil, fmt.Errorf("AUTH PLAIN as %s at relay %s: %w", cfg.Username, cfg.Address, err)
+			return nil, fmt.Errorf("AUTH %s as %s at relay %s: %w", mech, cfg.Username, cfg.Address, err)
 		}
 	}
 	return c, nil
@@ -155,4 +158,16 @@ func (s *Sender) transmit(ctx context.Context, from string, rcpts []string, raw 
 	}
 	_ = c.Quit()
 	return out, nil
+}
+
+// authClient picks the SASL mechanism: PLAIN, or LOGIN for relays that offer only that
+// (older Exchange and submission servers).
+func authClient(c *smtp.Client, username, password string) (string, sasl.Client) {
+	if ok, mechs := c.Extension("AUTH"); ok {
+		fields := strings.Fields(strings.ToUpper(mechs))
+		if !slices.Contains(fields, "PLAIN") && slices.Contains(fields, "LOGIN") {
+			return "LOGIN", sasl.NewLoginClient(username, password)
+		}
+	}
+	return "PLAIN", sasl.NewPlainClient("", username, password)
 }

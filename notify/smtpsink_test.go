@@ -29,8 +29,9 @@ type captured struct {
 // sink is an in-process SMTP server that captures what it is sent. Its hooks decide the
 // answers; they run on the server's goroutines.
 type sink struct {
-	addr string
-	srv  *smtp.Server
+	addr      string
+	srv       *smtp.Server
+	loginOnly bool
 
 	mu       sync.Mutex
 	msgs     []captured
@@ -44,15 +45,16 @@ type sink struct {
 }
 
 type sinkOptions struct {
-	tls      string // "", "starttls", "implicit"
-	user     string
-	pass     string
-	listener net.Listener
+	tls       string // "", "starttls", "implicit"
+	user      string
+	pass      string
+	loginOnly bool // offer AUTH LOGIN only
+	listener  net.Listener
 }
 
 func newSink(t *testing.T, o sinkOptions) *sink {
 	t.Helper()
-	s := &sink{user: o.user, pass: o.pass, received: make(chan captured, 100)}
+	s := &sink{user: o.user, pass: o.pass, loginOnly: o.loginOnly, received: make(chan captured, 100)}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		sess := &sinkSession{s: s}
 		if s.user != "" {
@@ -145,9 +147,23 @@ func (ss *sinkSession) Data(r io.Reader) error {
 
 type sinkAuthSession struct{ *sinkSession }
 
-func (as *sinkAuthSession) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (as *sinkAuthSession) AuthMechanisms() []string {
+	if as.s.loginOnly {
+		return []string{sasl.Login}
+	}
+	return []string{sasl.Plain}
+}
 
-func (as *sinkAuthSession) Auth(string) (sasl.Server, error) {
+func (as *sinkAuthSession) Auth(mech string) (sasl.Server, error) {
+	if mech == sasl.Login {
+		return &loginServer{check: func(user, pass string) error {
+			if user != as.s.user || pass != as.s.pass {
+				return errors.New("bad credentials")
+			}
+			as.auth = true
+			return nil
+		}}, nil
+	}
 	return sasl.NewPlainServer(func(identity, user, pass string) error {
 		if user != as.s.user || pass != as.s.pass {
 			return errors.New("bad credentials")
@@ -199,3 +215,29 @@ func smtpErr(code int) error {
 func netListen() (net.Listener, error) { return net.Listen("tcp", "127.0.0.1:0") }
 
 func netListenOn(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
+
+// loginServer is the server side of AUTH LOGIN (go-sasl has only the client): it asks for
+// the user name, then the password.
+type loginServer struct {
+	step  int
+	user  string
+	check func(user, pass string) error
+}
+
+func (l *loginServer) Next(response []byte) ([]byte, bool, error) {
+	l.step++
+	switch l.step {
+	case 1:
+		if len(response) > 0 { // an initial response carries the user name
+			l.user = string(response)
+			l.step++
+			return []byte("Password:"), false, nil
+		}
+		return []byte("Username:"), false, nil
+	case 2:
+		l.user = string(response)
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(l.user, string(response))
+	}
+}
