@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -209,6 +210,9 @@ func (s *SMTPServer) Serve(ctx context.Context, l net.Listener) error {
 	}
 	s.serving = true
 	s.ln = l
+	if strings.HasSuffix(s.cfg.Listen, ":0") {
+		s.source = "smtp:" + l.Addr().String() // name the port the system chose, not ":0"
+	}
 	s.mu.Unlock()
 
 	s.log.Info("smtp listener serving", zap.String("addr", l.Addr().String()),
