@@ -201,7 +201,7 @@ func TestSMTPDeliverStoresExactBytesWithTrace(t *testing.T) {
 		t.Fatalf("%d messages stored, want 1", len(list))
 	}
 	m := list[0]
-	if m.Source != "smtp:127.0.0.1:0" || m.EnvelopeFrom != "lo@itu.example" ||
+	if m.Source != "smtp:"+ts.addr || m.EnvelopeFrom != "lo@itu.example" ||
 		strings.Join(m.Recipients, ",") != "ls-intake@example.org" || m.MessageID != "ls-1@itu.example" {
 		t.Errorf("envelope = %+v", m)
 	}
