@@ -23,6 +23,7 @@ var (
 // "3GPP Liaisons Coordinator, mailto:x@y", an ITU-T Contact block (name in the first column,
 // "E-mail:" further on), a 3GPP Contact Person block ("Name:" / "E-mail Address:").
 func contactsIn(text string) []liaisond.Contact {
+	text = stripMailto(text)
 	var out []liaisond.Contact
 	seen := map[string]bool{}
 	add := func(name, addr string) {
@@ -135,7 +136,7 @@ func headerFrom(h mail.Header) *liaisond.Contact {
 
 // addressList parses "A <a@x>, b@y" leniently.
 func addressList(v string) []liaisond.Contact {
-	v = strings.TrimSpace(v)
+	v = strings.TrimSpace(stripMailto(v))
 	if v == "" {
 		return nil
 	}
@@ -173,4 +174,16 @@ func mergeContacts(dst []liaisond.Contact, src ...liaisond.Contact) []liaisond.C
 		}
 	}
 	return dst
+}
+
+// mailtoArtefact is what Outlook leaves of a link when it turns HTML into text:
+// "a@b<mailto:a@b>".
+var mailtoArtefact = regexp.MustCompile(`(?i)([^\s<>@]+@[^\s<>]+)<mailto:[^<>\s]*>`)
+
+// stripMailto removes those link artefacts, so "Name <a@b<mailto:a@b>>" reads as an address.
+func stripMailto(s string) string {
+	if !strings.Contains(s, "<mailto:") && !strings.Contains(s, "<MAILTO:") {
+		return s
+	}
+	return mailtoArtefact.ReplaceAllString(s, "$1")
 }

@@ -238,3 +238,18 @@ func TestAckOnReceipt(t *testing.T) {
 		}
 	}
 }
+
+func TestStripMailto(t *testing.T) {
+	for in, want := range map[string]string{
+		"TSB SG2 <tsbsg2@itu.int<mailto:tsbsg2@itu.int>>": "TSB SG2 <tsbsg2@itu.int>",
+		"John <mailto:john@x.org>":                        "John <mailto:john@x.org>", // a real mailto stays
+		"a@b.example<mailto:a@b.example>; c@d.example":    "a@b.example; c@d.example",
+	} {
+		if got := stripMailto(in); got != want {
+			t.Errorf("stripMailto(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if c := contactsIn("John <mailto:john@x.org>"); len(c) != 1 || c[0].Email != "john@x.org" || c[0].Name != "John" {
+		t.Errorf("contactsIn with a mailto: %+v", c)
+	}
+}

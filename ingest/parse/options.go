@@ -17,7 +17,8 @@ type Options struct {
 	SDODomains []string
 	// MaxHeaderBytes bounds one header section (default 1 MiB).
 	MaxHeaderBytes int64
-	// MaxDepth bounds MIME nesting (default 20).
+	// MaxDepth bounds MIME nesting (default 64: deep enough for every real client's
+	// forwards, shallow enough for the stack; parts, bytes and time are bounded too).
 	MaxDepth int
 	// MaxParts bounds the number of MIME parts read (default 500).
 	MaxParts int
@@ -35,7 +36,7 @@ func (o Options) withDefaults() Options {
 		o.MaxHeaderBytes = 1 << 20
 	}
 	if o.MaxDepth <= 0 {
-		o.MaxDepth = 20
+		o.MaxDepth = 64
 	}
 	if o.MaxParts <= 0 {
 		o.MaxParts = 500
