@@ -68,6 +68,13 @@ func FuzzFields(f *testing.F) {
 		findForward(text)
 		cleanSubject(text)
 		identifiers(text)
+		if u := unflow(text, true); len(u) > len(text) {
+			t.Fatalf("unflow grew the text: %d > %d", len(u), len(text))
+		}
+		rfc2231Value(text, "filename")
+		headingTitle(text)
+		subjectSender(text)
+		stripMailto(text)
 	})
 }
 
