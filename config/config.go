@@ -153,7 +153,8 @@ type Ack struct {
 	Cc []string `toml:"cc"`
 	// MaxPerRecipientPerDay caps acknowledgements to one address per day.
 	MaxPerRecipientPerDay int `toml:"max_per_recipient_per_day"`
-	// SDODomains are the sending organisations' mail domains trusted by on-receipt.
+	// SDODomains are the sending organisations' mail domains trusted by on-receipt; empty
+	// means the domains of the standards bodies the parser knows.
 	SDODomains []string `toml:"sdo_domains"`
 	// RecordURL, when set, is the base URL where a record can be seen; the id is appended.
 	RecordURL string `toml:"record_url"`

@@ -75,8 +75,13 @@ func (b *builder) ack(st *liaisond.Statement, fromBody bool) liaisond.Ack {
 	return a
 }
 
-// inDomains reports whether addr's domain is one of domains or below one.
+// inDomains reports whether addr's domain is one of domains or below one; with no domains,
+// whether it belongs to a standards body the parser knows (not the IETF).
 func inDomains(addr string, domains []string) bool {
+	if len(domains) == 0 {
+		org := orgByDomain(addr)
+		return org != "" && org != "IETF"
+	}
 	d := domainOf(addr)
 	for _, s := range domains {
 		s = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(s), "."))

@@ -227,6 +227,7 @@ func TestAckOnReceipt(t *testing.T) {
 		{"no trusted server", raw, Options{SDODomains: []string{"itu.int"}}, false},
 		{"other authserv-id", raw, Options{TrustedAuthServID: "mx.example", SDODomains: []string{"itu.int"}}, false},
 		{"domain not listed", raw, Options{TrustedAuthServID: "mail.ietf.org", SDODomains: []string{"3gpp.org"}}, false},
+		{"no list: the known SDOs' domains", raw, Options{TrustedAuthServID: "mail.ietf.org"}, true},
 		{"forwarded: address from a body", fwd, Options{TrustedAuthServID: "mail.ietf.org", SDODomains: []string{"itu.int"}}, false},
 	} {
 		res, err := Parse(tc.raw, tc.opts)

@@ -13,7 +13,8 @@ type Options struct {
 	// Empty: no header is believed, so no sender counts as authenticated.
 	TrustedAuthServID string
 	// SDODomains are the sending organisations' mail domains (and their subdomains) whose
-	// authenticated senders may be acknowledged on receipt. Empty: nobody is.
+	// authenticated senders may be acknowledged on receipt. Empty: the domains of the
+	// organisations the parser knows (itu.int, 3gpp.org, etsi.org, ieee.org, ...).
 	SDODomains []string
 	// MaxHeaderBytes bounds one header section (default 1 MiB).
 	MaxHeaderBytes int64
