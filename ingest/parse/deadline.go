@@ -27,9 +27,9 @@ const monthAlt = `([A-Za-zéèûä]{3,10})\.?`
 var (
 	isoDate      = regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`)
 	slashISODate = regexp.MustCompile(`\b(\d{4})/(\d{1,2})/(\d{1,2})\b`)
-	dayMonthName = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th|er|\.)?\s+(?:of\s+)?` + monthAlt + `,?\s+(\d{4})\b`)
+	dayMonthName = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th|er|\.)?(?:\s+(?:of\s+)?|-)` + monthAlt + `(?:,?\s+|-)(\d{4})\b`)
 	monthNameDay = regexp.MustCompile(`(?i)\b` + monthAlt + `\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
-	numericDate  = regexp.MustCompile(`\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b`)
+	numericDate  = regexp.MustCompile(`\b(\d{1,2})([./-])(\d{1,2})([./-])(\d{4})\b`)
 )
 
 // parseDeadline reads a date written in any of the forms SDOs use and returns it as
@@ -69,7 +69,10 @@ func parseDeadline(v string) (string, bool) {
 		}
 	}
 	for _, m := range numericDate.FindAllStringSubmatchIndex(v, -1) {
-		a, b, y := atoi(v[m[2]:m[3]]), atoi(v[m[4]:m[5]]), atoi(v[m[6]:m[7]])
+		if v[m[4]:m[5]] != v[m[8]:m[9]] {
+			continue // "15/01-2027" is not a date
+		}
+		a, b, y := atoi(v[m[2]:m[3]]), atoi(v[m[6]:m[7]]), atoi(v[m[10]:m[11]])
 		if validDate(y, b, a) {
 			try(m[0], y, b, a)
 		} else {
