@@ -15,6 +15,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // crashRaw is the deterministic content of crash-test message mid.
@@ -102,6 +103,8 @@ func TestCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		killAfter := 1 + rand.IntN(80)
+		// A child that stops printing must not hang the suite.
+		watchdog := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() })
 		sc := bufio.NewScanner(out)
 		lines := 0
 		for sc.Scan() {
@@ -118,6 +121,7 @@ func TestCrash(t *testing.T) {
 		}
 		_, _ = io.Copy(io.Discard, out)
 		_ = cmd.Wait()
+		watchdog.Stop()
 		if lines < killAfter {
 			t.Fatalf("round %d: child ended after %d messages", round, lines)
 		}
