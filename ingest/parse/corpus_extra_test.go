@@ -1,46 +1,8 @@
 package parse
 
-import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // TestCorpusExtra runs the additional sample mails in testdata/corpus-extra, written in the
 // format and after the conventions of testdata/corpus (README.md, SCHEMA.md), through Parse
 // and compares them exactly as TestCorpus does.
-func TestCorpusExtra(t *testing.T) {
-	emls, _ := filepath.Glob("testdata/corpus-extra/*.eml")
-	if len(emls) == 0 {
-		t.Fatal("no cases in testdata/corpus-extra")
-	}
-	for _, eml := range emls {
-		name := strings.TrimSuffix(filepath.Base(eml), ".eml")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(eml)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want expectation
-			js, err := os.ReadFile(strings.TrimSuffix(eml, ".eml") + ".json")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal(js, &want); err != nil {
-				t.Fatal(err)
-			}
-			if want.Case != name {
-				t.Fatalf("case = %q in %s.json", want.Case, name)
-			}
-			var al aliases
-			_ = json.Unmarshal(want.Aliases, &al)
-			res, err := Parse(raw, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkCorpusCase(t, want, al, res)
-		})
-	}
-}
+func TestCorpusExtra(t *testing.T) { runCorpus(t, "corpus-extra") }

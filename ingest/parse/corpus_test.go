@@ -119,10 +119,13 @@ func safeName(n string) bool {
 
 // TestCorpus parses every sample mail and compares it, field by field, with what a careful
 // person records from it (the rules of testdata/corpus/README.md).
-func TestCorpus(t *testing.T) {
-	emls, _ := filepath.Glob("testdata/corpus/*.eml")
+func TestCorpus(t *testing.T) { runCorpus(t, "corpus") }
+
+// runCorpus parses every case in testdata/dir and compares it with its .json.
+func runCorpus(t *testing.T, dir string) {
+	emls, _ := filepath.Glob(filepath.Join("testdata", dir, "*.eml"))
 	if len(emls) == 0 {
-		t.Fatal("no corpus in testdata/corpus")
+		t.Fatalf("no cases in testdata/%s", dir)
 	}
 	for _, eml := range emls {
 		name := strings.TrimSuffix(filepath.Base(eml), ".eml")
@@ -138,6 +141,9 @@ func TestCorpus(t *testing.T) {
 			}
 			if err := json.Unmarshal(js, &want); err != nil {
 				t.Fatal(err)
+			}
+			if want.Case != "" && want.Case != name {
+				t.Fatalf("case = %q in %s.json", want.Case, name)
 			}
 			var al aliases
 			_ = json.Unmarshal(want.Aliases, &al)

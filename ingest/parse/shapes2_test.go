@@ -1,9 +1,6 @@
 package parse
 
 import (
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -259,27 +256,4 @@ var shapes2 = []shape{
 
 // TestShapes2 parses the second round of mail shapes and compares what matters for each
 // with what a careful coordinator would record.
-func TestShapes2(t *testing.T) {
-	seen := map[string]bool{}
-	for _, sh := range shapes2 {
-		sh := sh
-		seen[sh.file] = true
-		t.Run(sh.file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", "mails2", sh.file+".eml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := Parse(raw, shapeOpts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkShape(t, sh, res)
-		})
-	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "mails2", "*.eml"))
-	for _, f := range files {
-		if n := strings.TrimSuffix(filepath.Base(f), ".eml"); !seen[n] {
-			t.Errorf("testdata/mails2/%s.eml has no row in shapes2", n)
-		}
-	}
-}
+func TestShapes2(t *testing.T) { runShapes(t, "mails2", shapes2) }

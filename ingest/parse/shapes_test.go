@@ -271,13 +271,16 @@ var shapeOpts = Options{
 
 // TestShapes parses mails of shapes the corpus does not show and compares what matters for
 // each with what a careful coordinator would record.
-func TestShapes(t *testing.T) {
+func TestShapes(t *testing.T) { runShapes(t, "mails", shapes) }
+
+// runShapes parses every row's mail in testdata/dir and checks it; a mail without a row is
+// an error, so that no test mail goes unchecked.
+func runShapes(t *testing.T, dir string, rows []shape) {
 	seen := map[string]bool{}
-	for _, sh := range shapes {
-		sh := sh
+	for _, sh := range rows {
 		seen[sh.file] = true
 		t.Run(sh.file, func(t *testing.T) {
-			raw, err := os.ReadFile(filepath.Join("testdata", "mails", sh.file+".eml"))
+			raw, err := os.ReadFile(filepath.Join("testdata", dir, sh.file+".eml"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -288,10 +291,10 @@ func TestShapes(t *testing.T) {
 			checkShape(t, sh, res)
 		})
 	}
-	files, _ := filepath.Glob(filepath.Join("testdata", "mails", "*.eml"))
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.eml"))
 	for _, f := range files {
 		if n := strings.TrimSuffix(filepath.Base(f), ".eml"); !seen[n] {
-			t.Errorf("testdata/mails/%s.eml has no row in shapes", n)
+			t.Errorf("testdata/%s/%s.eml has no row", dir, n)
 		}
 	}
 }
