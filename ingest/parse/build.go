@@ -18,6 +18,7 @@ var (
 	blankRun      = regexp.MustCompile(`\n{3,}`)
 	docReference  = regexp.MustCompile(`(?i)^(?:Document|Doc\.?|TD|Annex)\s+\S*\d`)
 	subjectFromRe = regexp.MustCompile(`(?i)\b(?:liaison(?:\s+statement)?|LS)\s+from\s+(?:the\s+)?(.+?)\s+to\s+(?:the\s+)?(?:IETF|IAB|IESG|Internet)\b`)
+	dtLiaisonLink = regexp.MustCompile(`(?i)datatracker\.ietf\.org/liaison/\d+`)
 	lsHeading     = regexp.MustCompile(`(?i)^\s*LIAISON STATEMENT\b`)
 	forWord       = regexp.MustCompile(`(?i)\bfor\b`)
 	groupContact  = regexp.MustCompile(`^(.*?)\s*\(([^()]*@[^()]*)\)\s*$`)
@@ -132,6 +133,13 @@ func (b *builder) build() {
 		st.FromGroups = []string{st.FromOrg}
 		res.problem("no From/Source field; sending group is only the organisation")
 	}
+	if b.announcement(text, files, senderEmail, st.FromOrg) {
+		res.Kind = NotStatement
+		res.Reason = "an announcement of a statement already in the Datatracker (it links to its page), not the statement itself"
+		res.Statement = liaisond.Statement{}
+		res.Ack = liaisond.Ack{Reason: "not a statement"}
+		return
+	}
 	if b.dt && dtGroup(groupText) != "" && len(dtGroups(fs.value("to"))) == 0 {
 		st.FromOrg = "IETF"
 	}
@@ -144,7 +152,7 @@ func (b *builder) build() {
 	}
 
 	// Addressed IETF bodies.
-	st.ToGroups = ietfGroups(fs.value("to"), fs.value("foraction"), fs.value("forcomment"), fs.value("forinfo"))
+	st.ToGroups = ietfGroups(fs.list("to"), fs.list("foraction"), fs.list("forcomment"), fs.list("forinfo"))
 	if len(st.ToGroups) == 0 && b.dt {
 		st.ToGroups = dtGroups(fs.value("to"))
 	}
@@ -425,4 +433,18 @@ func headingTitle(text string) string {
 		return t
 	}
 	return ""
+}
+
+// announcement reports whether the mail tells others about a statement the Datatracker
+// already has (a chair's note to the list quoting it and linking to its page) rather than
+// being the statement: a Datatracker liaison link, no document, and a sender who is not of
+// the sending organisation (an IETF address or a list copy).
+func (b *builder) announcement(text string, files []File, sender, fromOrg string) bool {
+	if b.dt || hasDocument(files) || !dtLiaisonLink.MatchString(text) {
+		return false
+	}
+	if orgByDomain(sender) == fromOrg && fromOrg != "" {
+		return false
+	}
+	return ietfSide(sender) || b.ent.header.Get("List-Id") != ""
 }

@@ -43,6 +43,9 @@ func buildChain(ent *entity) []*layer {
 // unwrapInline follows forwarded header blocks inside l's text.
 func unwrapInline(chain []*layer, l *layer) []*layer {
 	reply := subjectIsReply(l.subject)
+	// A thread forwarded to the intake ("Fw: RE: Fwd: LS ..."): the replies in it are
+	// passed through until the statement is found.
+	thread := subjectIsForward(l.subject)
 	for depth := 0; depth < maxForwardDepth; depth++ {
 		b, ok := findForward(l.text)
 		if !ok {
@@ -51,7 +54,7 @@ func unwrapInline(chain []*layer, l *layer) []*layer {
 		own := countLabels(stripQuoted(b.before))
 		// A reply that adds nothing above the message it quotes forwards that message.
 		empty := strings.TrimSpace(stripQuoted(b.before)) == ""
-		forward := b.forward || subjectIsForward(l.subject) || (!reply && own < 2) || empty
+		forward := b.forward || subjectIsForward(l.subject) || (!reply && own < 2) || empty || thread && own < 2
 		if b.header.from == "" || !forward {
 			// A quoted reply: the newest text counts, older statements below it do not.
 			l.text = b.before
@@ -72,6 +75,7 @@ func unwrapInline(chain []*layer, l *layer) []*layer {
 		chain = append(chain, inner)
 		l = inner
 		reply = subjectIsReply(inner.subject)
+		thread = thread || subjectIsForward(inner.subject)
 	}
 	return chain
 }

@@ -1,10 +1,12 @@
 package parse
 
 import (
+	"mime"
 	netmail "net/mail"
 	"regexp"
 	"strings"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
 	liaisond "github.com/ietf-tools/liaisond"
@@ -118,7 +120,7 @@ func headerAddresses(h mail.Header, key string) []liaisond.Contact {
 	if list, err := h.AddressList(key); err == nil && len(list) > 0 {
 		out := make([]liaisond.Contact, 0, len(list))
 		for _, a := range list {
-			out = append(out, liaisond.Contact{Name: cleanName(strings.ToValidUTF8(a.Name, "\uFFFD")), Email: a.Address})
+			out = append(out, liaisond.Contact{Name: cleanName(decodeWords(strings.ToValidUTF8(a.Name, "\uFFFD"))), Email: a.Address})
 		}
 		return out
 	}
@@ -186,4 +188,17 @@ func stripMailto(s string) string {
 		return s
 	}
 	return mailtoArtefact.ReplaceAllString(s, "$1")
+}
+
+// decodeWords decodes RFC 2047 words left in a display name: some clients (Foxmail) quote
+// them, and a quoted string is not decoded by the address parser.
+func decodeWords(name string) string {
+	if !strings.Contains(name, "=?") {
+		return name
+	}
+	dec := mime.WordDecoder{CharsetReader: message.CharsetReader}
+	if s, err := dec.DecodeHeader(name); err == nil {
+		return s
+	}
+	return name
 }

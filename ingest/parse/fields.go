@@ -21,6 +21,12 @@ func (f field) text() string {
 	return f.value + "\n" + strings.Join(f.more, "\n")
 }
 
+// list is the value and its continuation lines as one comma-separated list: a To: or Cc:
+// line continued on the next line names one more entry there.
+func (f field) list() string {
+	return collapseSpace(strings.ReplaceAll(f.text(), "\n", ", "))
+}
+
 // oneLine is the value and its continuation lines joined by single spaces.
 func (f field) oneLine() string {
 	return collapseSpace(strings.ReplaceAll(f.text(), "\n", " "))
@@ -40,6 +46,11 @@ func (fs fields) get(key string) (field, bool) {
 
 func (fs fields) value(key string) string {
 	return fs.first[key].oneLine()
+}
+
+// list is field key as a comma-separated list (see field.list).
+func (fs fields) list(key string) string {
+	return fs.first[key].list()
 }
 
 func (fs fields) has(key string) bool {

@@ -76,7 +76,7 @@ func findForward(text string) (fwdBlock, bool) {
 		if quoted {
 			src = unquoteFrom(lines, start)
 		}
-		h, end, ok := readHeaderBlock(src, start, marker)
+		h, end, ok := readHeaderBlock(src, start, marker, forward)
 		if !ok {
 			if marker && isReplyHead(strings.TrimSpace(line)) {
 				return fwdBlock{before: strings.Join(lines[:i], "\n"), after: strings.Join(src[start:], "\n")}, true
@@ -122,7 +122,7 @@ func isMarker(line string) (marker, forward bool) {
 // readHeaderBlock reads header lines from lines[start:]; ok when they make a message header
 // (a sender and a subject or a date; without a marker line, a sender, a subject and a date or
 // recipient, in the first four lines).
-func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bool) {
+func readHeaderBlock(lines []string, start int, marker, saysForward bool) (fwdHeader, int, bool) {
 	var h fwdHeader
 	if start >= len(lines) || !headerLabelFirst(lines[start]) {
 		return h, 0, false
@@ -169,6 +169,11 @@ func readHeaderBlock(lines []string, start int, marker bool) (fwdHeader, int, bo
 	}
 	if marker {
 		if !seen["subject"] && !seen["date"] {
+			return h, 0, false
+		}
+		// Under a plain rule line (no "forwarded" in it) a statement's own From/To/Date
+		// block looks the same: only a sender's address or a sent time makes it a header.
+		if !saysForward && !fromHasAddress && !mailTime.MatchString(h.date) {
 			return h, 0, false
 		}
 	} else if !seen["subject"] || !seen["date"] || !mailTime.MatchString(h.date) || !fromHasAddress {

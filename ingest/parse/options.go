@@ -21,7 +21,7 @@ type Options struct {
 	// MaxDepth bounds MIME nesting (default 64: deep enough for every real client's
 	// forwards, shallow enough for the stack; parts, bytes and time are bounded too).
 	MaxDepth int
-	// MaxParts bounds the number of MIME parts read (default 500).
+	// MaxParts bounds the number of MIME parts read (default 5000).
 	MaxParts int
 	// MaxDecodedBytes bounds the decoded bytes kept over all parts (default 64 MiB).
 	MaxDecodedBytes int64
@@ -40,7 +40,7 @@ func (o Options) withDefaults() Options {
 		o.MaxDepth = 64
 	}
 	if o.MaxParts <= 0 {
-		o.MaxParts = 500
+		o.MaxParts = 5000
 	}
 	if o.MaxDecodedBytes <= 0 {
 		o.MaxDecodedBytes = 64 << 20

@@ -38,7 +38,7 @@ func TestHostileLimits(t *testing.T) {
 		deep += "--b" + itoa(i) + "\nContent-Type: multipart/mixed; boundary=b" + itoa(i+1) + "\n\n"
 	}
 	many := "Content-Type: multipart/mixed; boundary=x\n\n"
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 6000; i++ {
 		many += "--x\nContent-Type: text/plain\n\nhi\n"
 	}
 	long := "Subject: " + string(make([]byte, 100000)) + "\n\nbody"
