@@ -257,3 +257,24 @@ func TestStripMailto(t *testing.T) {
 		t.Errorf("contactsIn with a mailto: %+v", c)
 	}
 }
+
+// TestLabelAlone: a Word table saved as text puts the label and its value in paragraphs of
+// their own; the value still belongs to the label.
+func TestLabelAlone(t *testing.T) {
+	fs := scanFields("Title:\n\nLS on X\n\nPurpose:\n\nFor information\n\nResponse contact:\n\nA B <a@b.example>\n\nKeywords:\n\nnot a field value\n")
+	if fs.value("title") != "LS on X" || fs.value("purpose") != "For information" || fs.value("response") != "A B <a@b.example>" {
+		t.Errorf("title %q purpose %q response %q", fs.value("title"), fs.value("purpose"), fs.value("response"))
+	}
+	if fs := scanFields("Title:\n\nTo: IETF X WG\n"); fs.value("title") != "" || fs.value("to") != "IETF X WG" {
+		t.Errorf("a label after an empty one: title %q to %q", fs.value("title"), fs.value("to"))
+	}
+}
+
+func TestCRLF(t *testing.T) {
+	if got := string(crlf([]byte("A: b\rC: d\r\rbody\r"))); got != "A: b\r\nC: d\r\n\r\nbody\r\n" {
+		t.Errorf("crlf = %q", got)
+	}
+	if got := string(crlf([]byte("A: b\r\n\r\nx"))); got != "A: b\r\n\r\nx" {
+		t.Errorf("crlf changed a CRLF message: %q", got)
+	}
+}

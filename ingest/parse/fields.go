@@ -134,6 +134,12 @@ var statementLabels = map[string]string{
 	"working party":            "ignore",
 }
 
+// valueExpected are the fields whose label never stands alone: when it does, the value is
+// in the next paragraph (a Word table saved as text puts each cell in its own).
+var valueExpected = map[string]bool{"title": true, "from": true, "to": true, "purpose": true, "deadline": true,
+	"foraction": true, "forcomment": true, "forinfo": true, "subject": true, "response": true, "technical": true,
+	"cc": true}
+
 // evidenceKeys are the field keys that say "this is a statement's block".
 var evidenceKeys = []string{"title", "from", "to", "purpose", "foraction", "forcomment", "forinfo",
 	"deadline", "response", "technical", "responseto"}
@@ -174,10 +180,23 @@ func scanFields(text string) fields {
 		cur = nil
 	}
 	inBody := false
+	awaiting := false // cur's label stood alone: its value is the next paragraph (Word tables)
 	for _, line := range strings.Split(text, "\n") {
 		if strings.TrimSpace(line) == "" {
+			if cur != nil && cur.value == "" && len(cur.more) == 0 && valueExpected[cur.key] {
+				awaiting = true
+				continue
+			}
 			flush()
 			continue
+		}
+		if awaiting {
+			awaiting = false
+			if strings.IndexByte(line, ':') < 0 || labelLine.FindStringSubmatch(line) == nil {
+				cur.value = strings.TrimSpace(line)
+				continue
+			}
+			flush()
 		}
 		indent := len(line) - len(strings.TrimLeft(line, " \t"))
 		if m := replyByLine(line); m != nil && !strings.Contains(m[2], ":") {

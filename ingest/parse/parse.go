@@ -23,7 +23,7 @@ func Parse(raw []byte, opts Options) (res *Result, err error) {
 	}()
 	res = &Result{Ack: liaisond.Ack{To: []string{}}}
 	w := &walker{opts: opts, res: res, deadline: time.Now().Add(opts.Timeout)}
-	ent := w.read(bytes.NewReader(skipMboxFrom(raw)), 0)
+	ent := w.read(bytes.NewReader(skipMboxFrom(crlf(raw))), 0)
 	res.MessageID = messageID(ent.header)
 	dt := isDatatracker(ent.header)
 
@@ -62,4 +62,13 @@ func skipMboxFrom(raw []byte) []byte {
 		}
 	}
 	return raw
+}
+
+// crlf turns the line ends of a message written with bare CRs (old Mac clients) into CRLF,
+// which the MIME reader needs; other messages are returned as they are.
+func crlf(raw []byte) []byte {
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') < 0 {
+		return raw
+	}
+	return bytes.ReplaceAll(raw, []byte("\r"), []byte("\r\n"))
 }
