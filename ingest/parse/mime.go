@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +19,7 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // every charset in the wild, not only UTF-8
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 
 	liaisond "github.com/ietf-tools/liaisond"
 )
@@ -85,8 +88,12 @@ func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, 
 		w.res.problem("unknown transfer encoding, part kept undecoded: " + shortErr(readErr))
 	}
 	mediaType, params, ctErr := e.Header.ContentType()
-	if ctErr != nil && mediaType == "" {
-		mediaType = "text/plain"
+	if ctErr != nil {
+		// The parameters could not be read: the type is what stands before them.
+		mediaType = strings.TrimSpace(strings.SplitN(mediaType, ";", 2)[0])
+		if mediaType == "" {
+			mediaType = "text/plain"
+		}
 	}
 	mediaType = strings.ToLower(mediaType)
 	switch {
@@ -137,8 +144,18 @@ func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, 
 }
 
 func (w *walker) walkMultipart(e *message.Entity, mediaType string, depth int, ent *entity, texts *textParts) {
-	mr := e.MultipartReader()
+	var mr message.MultipartReader
+	if _, params, err := e.Header.ContentType(); err == nil && params["boundary"] != "" {
+		mr = e.MultipartReader()
+	}
 	if mr == nil {
+		// A boundary parameter the strict parser refused (an unclosed quote): take it as
+		// written, and read the parts with it.
+		if b := looseBoundary(e.Header.Get("Content-Type")); b != "" {
+			w.res.problem(mediaType + " with a malformed boundary parameter; read with " + strconv.Quote(b))
+			w.walkParts(textproto.NewMultipartReader(e.Body, b), mediaType, depth, ent, texts)
+			return
+		}
 		w.res.problem(mediaType + " without a usable boundary; read as text")
 		data, _ := io.ReadAll(w.limited(e.Body))
 		texts.add(data, false)
@@ -357,4 +374,34 @@ func cleanText(b []byte) string {
 		}
 		return r
 	}, s)
+}
+
+var boundaryParam = regexp.MustCompile(`(?i);\s*boundary\s*=\s*"?([^";\r\n]+)`)
+
+// looseBoundary reads a boundary parameter as written, for Content-Type values the MIME
+// parser refuses.
+func looseBoundary(ct string) string {
+	if m := boundaryParam.FindStringSubmatch(ct); m != nil {
+		return strings.TrimSpace(m[1])
+	}
+	return ""
+}
+
+// walkParts reads the parts of a multipart body that go-message could not open itself.
+func (w *walker) walkParts(mr *textproto.MultipartReader, mediaType string, depth int, ent *entity, texts *textParts) {
+	for !w.stopped {
+		p, err := mr.NextPart()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				w.res.problem(mediaType + ": " + shortErr(err))
+			}
+			return
+		}
+		part, perr := message.New(message.Header{Header: p.Header}, p)
+		if part == nil {
+			w.res.problem(mediaType + " part unreadable: " + shortErr(perr))
+			continue
+		}
+		w.walk(part, perr, depth+1, ent, texts)
+	}
 }
