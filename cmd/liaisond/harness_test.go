@@ -5,9 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	liaisond "github.com/ietf-tools/liaisond"
+	corpuscase "github.com/ietf-tools/liaisond/internal/corpus"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -32,58 +33,6 @@ import (
 // rules of testdata/corpus/README.md.
 
 // ---- expectations (SCHEMA.md) ----
-
-type hExpectation struct {
-	Case      string   `json:"case"`
-	MessageID string   `json:"message_id"`
-	IsLiaison bool     `json:"is_liaison"`
-	ShouldAck bool     `json:"should_ack"`
-	AckTo     []string `json:"ack_to"`
-	Title     *string  `json:"title"`
-	FromOrg   *string  `json:"from_org"`
-	FromGroup *string  `json:"from_group"`
-	ToGroups  []string `json:"to_groups"`
-	Sender    *struct {
-		Name  *string `json:"name"`
-		Email string  `json:"email"`
-	} `json:"sender"`
-	Contacts *struct {
-		Response  []string `json:"response"`
-		Technical []string `json:"technical"`
-		Cc        []string `json:"cc"`
-	} `json:"contacts"`
-	Purpose     *string `json:"purpose"`
-	Deadline    *string `json:"deadline"`
-	Attachments []struct {
-		Filename      string  `json:"filename"`
-		ContentType   string  `json:"content_type"`
-		Size          *int64  `json:"size"`
-		SHA256        *string `json:"sha256"`
-		Optional      bool    `json:"optional"`
-		FilenameCheck string  `json:"filename_check"`
-	} `json:"attachments"`
-	ForwardedBy *string `json:"forwarded_by"`
-	DuplicateOf *string `json:"duplicate_of"`
-	Delivery    struct {
-		Channel  string   `json:"channel"`
-		Mailbox  string   `json:"mailbox"`
-		MailFrom *string  `json:"mail_from"`
-		RcptTo   []string `json:"rcpt_to"`
-	} `json:"delivery"`
-	Outcome      string          `json:"outcome"`
-	ScoredFields []string        `json:"scored_fields"`
-	Aliases      json.RawMessage `json:"aliases"`
-	BodyContains []string        `json:"body_contains"`
-	Checks       []string        `json:"checks"`
-}
-
-type hAliases struct {
-	Title     []string            `json:"title"`
-	FromOrg   []string            `json:"from_org"`
-	FromGroup []string            `json:"from_group"`
-	Purpose   []string            `json:"purpose"`
-	ToGroups  map[string][]string `json:"to_groups"`
-}
 
 // ---- what the CLI prints ----
 
@@ -147,73 +96,12 @@ type hOutbox struct {
 
 // ---- normalisation (copied from ingest/parse/corpus_test.go, README "Normalisation") ----
 
-var hWS = regexp.MustCompile(`\s+`)
-
-func hText(s string) string {
-	s = norm.NFC.String(strings.ReplaceAll(s, "\u00a0", " "))
-	return strings.ToLower(strings.TrimSpace(hWS.ReplaceAllString(s, " ")))
-}
-
-func hGroup(s string) string {
-	s = hText(s)
-	s = strings.TrimPrefix(s, "ietf ")
-	for _, suf := range []string{" wg", " working group", " area"} {
-		s = strings.TrimSuffix(s, suf)
-	}
-	return s
-}
-
-func hEmail(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(s, "<")
-	s = strings.TrimSuffix(s, ">")
-	return strings.ToLower(strings.TrimSpace(s))
-}
-
-func hEmails(l []string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, e := range l {
-		n := hEmail(e)
-		if n != "" && !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 func hContactEmails(cs []hContact) []string {
 	var l []string
 	for _, c := range cs {
 		l = append(l, c.Email)
 	}
-	return hEmails(l)
-}
-
-func hOneOf(got, want string, alts []string, n func(string) string) bool {
-	if n(got) == n(want) {
-		return true
-	}
-	for _, a := range alts {
-		if n(got) == n(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func hSafeName(n string) bool {
-	if n == "" || strings.ContainsAny(n, "/\\\x00") || strings.HasPrefix(n, ".") {
-		return false
-	}
-	for _, seg := range strings.FieldsFunc(n, func(r rune) bool { return r == '/' || r == '\\' }) {
-		if seg == ".." {
-			return false
-		}
-	}
-	return true
+	return corpuscase.Emails(l)
 }
 
 func hMID(s string) string {
@@ -225,8 +113,8 @@ func hMID(s string) string {
 type hCase struct {
 	name string
 	raw  []byte
-	exp  hExpectation
-	al   hAliases
+	exp  corpuscase.Expectation
+	al   corpuscase.Aliases
 
 	// delivery results
 	smtpErr   error
@@ -929,7 +817,7 @@ format = "json"
 			ackTo = append(ackTo, a.to...)
 			ackRcpts = append(ackRcpts, a.To...)
 		}
-		ackTo = hEmails(ackTo)
+		ackTo = corpuscase.Emails(ackTo)
 		recorded := outcome == "record" && rec != nil && recordCase[recID] == c
 		linked := outcome == "duplicate" && rec != nil
 		rejected := !recorded && !linked
@@ -964,7 +852,7 @@ format = "json"
 				add("should_ack", (len(acks) > 0) == c.exp.ShouldAck, fmt.Sprintf("%v (%d acks)", len(acks) > 0, len(acks)), c.exp.ShouldAck)
 			}
 			if scored["ack_to"] {
-				w := hEmails(c.exp.AckTo)
+				w := corpuscase.Emails(c.exp.AckTo)
 				add("ack_to", strings.Join(ackTo, ",") == strings.Join(w, ","), ackTo, w)
 			}
 			if rec != nil && (recorded || linked) {
@@ -990,10 +878,10 @@ format = "json"
 				add("duplicate_of", got == want, got, want)
 			}
 			if recorded && len(c.exp.BodyContains) > 0 {
-				body := hText(rec.Body)
+				body := corpuscase.Text(rec.Body)
 				var missing []string
 				for _, s := range c.exp.BodyContains {
-					if !strings.Contains(body, hText(s)) {
+					if !strings.Contains(body, corpuscase.Text(s)) {
 						missing = append(missing, s)
 					}
 				}
@@ -1092,7 +980,7 @@ format = "json"
 func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool, add func(string, bool, any, any)) {
 	e, al := c.exp, c.al
 	if scored["title"] && e.Title != nil {
-		add("title", hOneOf(rec.Title, *e.Title, al.Title, hText), fmt.Sprintf("%q", rec.Title), fmt.Sprintf("%q", *e.Title))
+		add("title", corpuscase.OneOf(rec.Title, *e.Title, al.Title, corpuscase.Text), fmt.Sprintf("%q", rec.Title), fmt.Sprintf("%q", *e.Title))
 	}
 	if !recorded {
 		return // a duplicate: the rest describes the original record
@@ -1102,7 +990,7 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 		if e.FromOrg != nil {
 			w = *e.FromOrg
 		}
-		add("from_org", hOneOf(rec.FromOrg, w, al.FromOrg, hText), fmt.Sprintf("%q", rec.FromOrg), fmt.Sprintf("%q", w))
+		add("from_org", corpuscase.OneOf(rec.FromOrg, w, al.FromOrg, corpuscase.Text), fmt.Sprintf("%q", rec.FromOrg), fmt.Sprintf("%q", w))
 	}
 	if scored["from_group"] {
 		got := ""
@@ -1113,7 +1001,7 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 		if e.FromGroup != nil {
 			w = *e.FromGroup
 		}
-		add("from_group", hOneOf(got, w, al.FromGroup, hText), fmt.Sprintf("%q", got), fmt.Sprintf("%q %q", w, al.FromGroup))
+		add("from_group", corpuscase.OneOf(got, w, al.FromGroup, corpuscase.Text), fmt.Sprintf("%q", got), fmt.Sprintf("%q %q", w, al.FromGroup))
 	}
 	if scored["to_groups"] {
 		used := make([]bool, len(rec.ToGroups))
@@ -1121,7 +1009,7 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 		for _, w := range e.ToGroups {
 			found := false
 			for i, g := range rec.ToGroups {
-				if !used[i] && hOneOf(g, w, al.ToGroups[w], hGroup) {
+				if !used[i] && corpuscase.OneOf(g, w, al.ToGroups[w], corpuscase.Group) {
 					used[i], found = true, true
 					break
 				}
@@ -1147,8 +1035,8 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 			if e.Sender.Name != nil {
 				want = fmt.Sprintf("%q %s", *e.Sender.Name, want)
 			}
-			ok = rec.FromContact != nil && hEmail(rec.FromContact.Email) == hEmail(e.Sender.Email) &&
-				(e.Sender.Name == nil || hText(rec.FromContact.Name) == hText(*e.Sender.Name))
+			ok = rec.FromContact != nil && liaisond.NormalEmail(rec.FromContact.Email) == liaisond.NormalEmail(e.Sender.Email) &&
+				(e.Sender.Name == nil || corpuscase.Text(rec.FromContact.Name) == corpuscase.Text(*e.Sender.Name))
 		}
 		add("sender", ok, got, want)
 	}
@@ -1157,9 +1045,9 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 			name      string
 			got, want []string
 		}{
-			{"contacts.response", hContactEmails(rec.ResponseContacts), hEmails(e.Contacts.Response)},
-			{"contacts.technical", hContactEmails(rec.TechnicalContacts), hEmails(e.Contacts.Technical)},
-			{"contacts.cc", hContactEmails(rec.CcContacts), hEmails(e.Contacts.Cc)},
+			{"contacts.response", hContactEmails(rec.ResponseContacts), corpuscase.Emails(e.Contacts.Response)},
+			{"contacts.technical", hContactEmails(rec.TechnicalContacts), corpuscase.Emails(e.Contacts.Technical)},
+			{"contacts.cc", hContactEmails(rec.CcContacts), corpuscase.Emails(e.Contacts.Cc)},
 		} {
 			add(x.name, strings.Join(x.got, ",") == strings.Join(x.want, ","), x.got, x.want)
 		}
@@ -1173,7 +1061,7 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 		if e.Purpose != nil {
 			w = *e.Purpose
 		}
-		add("purpose", got == w || hOneOf(got, w, al.Purpose, func(s string) string { return s }), rec.Purpose, fmt.Sprintf("%s %q", w, al.Purpose))
+		add("purpose", got == w || corpuscase.OneOf(got, w, al.Purpose, func(s string) string { return s }), rec.Purpose, fmt.Sprintf("%s %q", w, al.Purpose))
 	}
 	if scored["deadline"] {
 		w := ""
@@ -1195,7 +1083,7 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 					continue
 				}
 				if !(norm.NFC.String(g.Filename) == norm.NFC.String(w.Filename) ||
-					w.FilenameCheck == "declared_or_safe" && hSafeName(g.Filename)) {
+					w.FilenameCheck == "declared_or_safe" && corpuscase.SafeName(g.Filename)) {
 					continue
 				}
 				used[i], found = true, true
@@ -1221,10 +1109,10 @@ func hScoreRecord(c *hCase, rec *hRecord, scored map[string]bool, recorded bool,
 	if scored["forwarded_by"] {
 		got, w := "null", "null"
 		if rec.ForwardedBy != nil && rec.ForwardedBy.Email != "" {
-			got = hEmail(rec.ForwardedBy.Email)
+			got = liaisond.NormalEmail(rec.ForwardedBy.Email)
 		}
 		if e.ForwardedBy != nil {
-			w = hEmail(*e.ForwardedBy)
+			w = liaisond.NormalEmail(*e.ForwardedBy)
 		}
 		add("forwarded_by", got == w, got, w)
 	}
@@ -1243,10 +1131,10 @@ func hDeref(p *int64) any {
 func hForbidden(c *hCase, rcpts []string) []string {
 	forbidden := map[string]bool{}
 	if c.exp.ForwardedBy != nil {
-		forbidden[hEmail(*c.exp.ForwardedBy)] = true
+		forbidden[liaisond.NormalEmail(*c.exp.ForwardedBy)] = true
 	}
 	if c.exp.Delivery.Channel == "smtp" && c.exp.Delivery.MailFrom != nil && c.exp.ForwardedBy != nil {
-		forbidden[hEmail(*c.exp.Delivery.MailFrom)] = true
+		forbidden[liaisond.NormalEmail(*c.exp.Delivery.MailFrom)] = true
 	}
 	if r, err := mail.CreateReader(bytes.NewReader(c.raw)); err == nil {
 		if lp := r.Header.Get("List-Post"); lp != "" {
@@ -1255,21 +1143,21 @@ func hForbidden(c *hCase, rcpts []string) []string {
 				if j := strings.IndexAny(a, ">?"); j >= 0 {
 					a = a[:j]
 				}
-				forbidden[hEmail(a)] = true
+				forbidden[liaisond.NormalEmail(a)] = true
 			}
 		}
 		if li := r.Header.Get("List-Id"); li != "" {
 			if i, j := strings.LastIndex(li, "<"), strings.LastIndex(li, ">"); i >= 0 && j > i {
 				id := li[i+1 : j]
 				if k := strings.Index(id, "."); k > 0 {
-					forbidden[hEmail(id[:k]+"@"+id[k+1:])] = true
+					forbidden[liaisond.NormalEmail(id[:k]+"@"+id[k+1:])] = true
 				}
 			}
 		}
 	}
 	var bad []string
-	for _, a := range hEmails(rcpts) {
-		if a == hEmail(hAckCc) {
+	for _, a := range corpuscase.Emails(rcpts) {
+		if a == liaisond.NormalEmail(hAckCc) {
 			continue
 		}
 		dom := a[strings.LastIndex(a, "@")+1:]

@@ -2,10 +2,9 @@ package parse
 
 import (
 	"encoding/json"
+	"github.com/ietf-tools/liaisond/internal/corpus"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
 	"testing"
 
@@ -14,107 +13,12 @@ import (
 	liaisond "github.com/ietf-tools/liaisond"
 )
 
-// expectation is a corpus case's .json: what a careful person records from the .eml
-// (testdata/corpus/README.md and SCHEMA.md).
-type expectation struct {
-	Case      string   `json:"case"`
-	MessageID string   `json:"message_id"`
-	IsLiaison bool     `json:"is_liaison"`
-	ShouldAck bool     `json:"should_ack"`
-	AckTo     []string `json:"ack_to"`
-	Title     *string  `json:"title"`
-	FromOrg   *string  `json:"from_org"`
-	FromGroup *string  `json:"from_group"`
-	ToGroups  []string `json:"to_groups"`
-	Sender    *struct {
-		Name  *string `json:"name"`
-		Email string  `json:"email"`
-	} `json:"sender"`
-	Contacts *struct {
-		Response  []string `json:"response"`
-		Technical []string `json:"technical"`
-		Cc        []string `json:"cc"`
-	} `json:"contacts"`
-	Purpose     *string `json:"purpose"`
-	Deadline    *string `json:"deadline"`
-	Attachments []struct {
-		Filename      string  `json:"filename"`
-		ContentType   string  `json:"content_type"`
-		Size          *int64  `json:"size"`
-		SHA256        *string `json:"sha256"`
-		Optional      bool    `json:"optional"`
-		FilenameCheck string  `json:"filename_check"`
-	} `json:"attachments"`
-	ForwardedBy  *string         `json:"forwarded_by"`
-	Outcome      string          `json:"outcome"`
-	ScoredFields []string        `json:"scored_fields"`
-	Aliases      json.RawMessage `json:"aliases"`
-	BodyContains []string        `json:"body_contains"`
-}
-
-type aliases struct {
-	Title     []string            `json:"title"`
-	FromOrg   []string            `json:"from_org"`
-	FromGroup []string            `json:"from_group"`
-	Purpose   []string            `json:"purpose"`
-	ToGroups  map[string][]string `json:"to_groups"`
-}
-
-var wsRun = regexp.MustCompile(`\s+`)
-
-func normText(s string) string {
-	s = norm.NFC.String(strings.ReplaceAll(s, "\u00a0", " "))
-	return strings.ToLower(strings.TrimSpace(wsRun.ReplaceAllString(s, " ")))
-}
-
-func normGroup(s string) string {
-	s = normText(s)
-	s = strings.TrimPrefix(s, "ietf ")
-	for _, suf := range []string{" wg", " working group", " area"} {
-		s = strings.TrimSuffix(s, suf)
-	}
-	return s
-}
-
-func normEmails(l []string) []string {
-	out := []string{}
-	seen := map[string]bool{}
-	for _, e := range l {
-		n := liaisond.NormalEmail(e)
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 func contactEmails(cs []liaisond.Contact) []string {
 	var out []string
 	for _, c := range cs {
 		out = append(out, c.Email)
 	}
-	return normEmails(out)
-}
-
-func oneOf(got string, want string, alts []string, n func(string) string) bool {
-	if n(got) == n(want) {
-		return true
-	}
-	for _, a := range alts {
-		if n(got) == n(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func safeName(n string) bool {
-	if n == "" || strings.ContainsAny(n, "/\\\x00") || strings.HasPrefix(n, ".") {
-		return false
-	}
-	return true
+	return corpus.Emails(out)
 }
 
 // TestCorpus parses every sample mail and compares it, field by field, with what a careful
@@ -134,7 +38,7 @@ func runCorpus(t *testing.T, dir string) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want expectation
+			var want corpus.Expectation
 			js, err := os.ReadFile(strings.TrimSuffix(eml, ".eml") + ".json")
 			if err != nil {
 				t.Fatal(err)
@@ -145,8 +49,7 @@ func runCorpus(t *testing.T, dir string) {
 			if want.Case != "" && want.Case != name {
 				t.Fatalf("case = %q in %s.json", want.Case, name)
 			}
-			var al aliases
-			_ = json.Unmarshal(want.Aliases, &al)
+			al := want.ParseAliases()
 			res, err := Parse(raw, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -156,7 +59,7 @@ func runCorpus(t *testing.T, dir string) {
 	}
 }
 
-func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
+func checkCorpusCase(t *testing.T, want corpus.Expectation, al corpus.Aliases, res *Result) {
 	t.Helper()
 	st := res.Statement
 	if res.MessageID != strings.Trim(want.MessageID, "<>") {
@@ -183,17 +86,17 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 		if res.Ack.Send != want.ShouldAck {
 			t.Errorf("ack.send = %v (%s), want %v", res.Ack.Send, res.Ack.Reason, want.ShouldAck)
 		}
-		if got, w := normEmails(res.Ack.To), normEmails(want.AckTo); strings.Join(got, ",") != strings.Join(w, ",") {
+		if got, w := corpus.Emails(res.Ack.To), corpus.Emails(want.AckTo); strings.Join(got, ",") != strings.Join(w, ",") {
 			t.Errorf("ack.to = %v, want %v", got, w)
 		}
 	}
-	if want.Title != nil && !oneOf(st.Title, *want.Title, al.Title, normText) {
+	if want.Title != nil && !corpus.OneOf(st.Title, *want.Title, al.Title, corpus.Text) {
 		t.Errorf("title = %q, want %q", st.Title, *want.Title)
 	}
 	if !scored["from_org"] {
 		return
 	}
-	if want.FromOrg != nil && !oneOf(st.FromOrg, *want.FromOrg, al.FromOrg, normText) {
+	if want.FromOrg != nil && !corpus.OneOf(st.FromOrg, *want.FromOrg, al.FromOrg, corpus.Text) {
 		t.Errorf("from_org = %q, want %q", st.FromOrg, *want.FromOrg)
 	}
 	if want.FromGroup != nil {
@@ -201,7 +104,7 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 		if len(st.FromGroups) > 0 {
 			got = st.FromGroups[0]
 		}
-		if !oneOf(got, *want.FromGroup, al.FromGroup, normText) {
+		if !corpus.OneOf(got, *want.FromGroup, al.FromGroup, corpus.Text) {
 			t.Errorf("from_group = %q, want %q", got, *want.FromGroup)
 		}
 	}
@@ -209,7 +112,7 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 	if want.Sender != nil {
 		if st.FromContact == nil || liaisond.NormalEmail(st.FromContact.Email) != liaisond.NormalEmail(want.Sender.Email) {
 			t.Errorf("from_contact = %+v, want %s", st.FromContact, want.Sender.Email)
-		} else if want.Sender.Name != nil && normText(st.FromContact.Name) != normText(*want.Sender.Name) {
+		} else if want.Sender.Name != nil && corpus.Text(st.FromContact.Name) != corpus.Text(*want.Sender.Name) {
 			t.Errorf("from_contact name = %q, want %q", st.FromContact.Name, *want.Sender.Name)
 		}
 	}
@@ -218,9 +121,9 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 			name      string
 			got, want []string
 		}{
-			{"response", contactEmails(st.ResponseContacts), normEmails(c.Response)},
-			{"technical", contactEmails(st.TechnicalContacts), normEmails(c.Technical)},
-			{"cc", contactEmails(st.CcContacts), normEmails(c.Cc)},
+			{"response", contactEmails(st.ResponseContacts), corpus.Emails(c.Response)},
+			{"technical", contactEmails(st.TechnicalContacts), corpus.Emails(c.Technical)},
+			{"cc", contactEmails(st.CcContacts), corpus.Emails(c.Cc)},
 		} {
 			if strings.Join(x.got, ",") != strings.Join(x.want, ",") {
 				t.Errorf("%s contacts = %v, want %v", x.name, x.got, x.want)
@@ -232,7 +135,7 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 		if got == "info" {
 			got = "information"
 		}
-		if !oneOf(got, *want.Purpose, al.Purpose, normText) {
+		if !corpus.OneOf(got, *want.Purpose, al.Purpose, corpus.Text) {
 			t.Errorf("purpose = %q, want %q", st.Purpose, *want.Purpose)
 		}
 	}
@@ -256,7 +159,7 @@ func checkCorpusCase(t *testing.T, want expectation, al aliases, res *Result) {
 		t.Errorf("forwarded_by = %q, want %q", gotFwd, wantFwd)
 	}
 	for _, snip := range want.BodyContains {
-		if !strings.Contains(normText(st.Body), normText(snip)) {
+		if !strings.Contains(corpus.Text(st.Body), corpus.Text(snip)) {
 			t.Errorf("body lacks %q", snip)
 		}
 	}
@@ -271,7 +174,7 @@ func checkToGroups(t *testing.T, got, want []string, al map[string][]string) {
 	for _, w := range want {
 		found := false
 		for i, g := range got {
-			if !used[i] && oneOf(g, w, al[w], normGroup) {
+			if !used[i] && corpus.OneOf(g, w, al[w], corpus.Group) {
 				used[i], found = true, true
 				break
 			}
@@ -287,7 +190,7 @@ func checkToGroups(t *testing.T, got, want []string, al map[string][]string) {
 	}
 }
 
-func checkAttachments(t *testing.T, got []liaisond.Attachment, want expectation) {
+func checkAttachments(t *testing.T, got []liaisond.Attachment, want corpus.Expectation) {
 	t.Helper()
 	used := make([]bool, len(got))
 	for _, w := range want.Attachments {
@@ -300,7 +203,7 @@ func checkAttachments(t *testing.T, got []liaisond.Attachment, want expectation)
 				continue
 			}
 			nameOK := norm.NFC.String(g.Filename) == norm.NFC.String(w.Filename) ||
-				w.FilenameCheck == "declared_or_safe" && safeName(g.Filename)
+				w.FilenameCheck == "declared_or_safe" && corpus.SafeName(g.Filename)
 			if !nameOK {
 				continue
 			}

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"github.com/ietf-tools/liaisond/internal/corpus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,14 +318,14 @@ func TestShapes3(t *testing.T) {
 				return
 			}
 			st := res.Statement
-			if sh.titleAlts != nil && !anyOf(st.Title, sh.titleAlts, normText) {
+			if sh.titleAlts != nil && !anyOf(st.Title, sh.titleAlts, corpus.Text) {
 				t.Errorf("title = %q, want one of %q", st.Title, sh.titleAlts)
 			}
 			for _, id := range sh.ids {
 				alts := strings.Split(id, "|")
 				hit := false
 				for _, got := range st.OtherIdentifiers {
-					hit = hit || anyOf(got, alts, normText)
+					hit = hit || anyOf(got, alts, corpus.Text)
 				}
 				if !hit {
 					t.Errorf("other_identifiers = %q, want one of %q among them", st.OtherIdentifiers, alts)
@@ -332,7 +333,7 @@ func TestShapes3(t *testing.T) {
 			}
 			if sh.ccHas != nil {
 				got := contactEmails(st.CcContacts)
-				for _, w := range normEmails(sh.ccHas) {
+				for _, w := range corpus.Emails(sh.ccHas) {
 					found := false
 					for _, g := range got {
 						found = found || g == w
@@ -364,7 +365,7 @@ func TestShapes3Resend(t *testing.T) {
 	if a.MessageID == b.MessageID {
 		t.Errorf("same Message-ID %q", a.MessageID)
 	}
-	if normText(a.Statement.Title) != normText(b.Statement.Title) {
+	if corpus.Text(a.Statement.Title) != corpus.Text(b.Statement.Title) {
 		t.Errorf("titles differ: %q vs %q", a.Statement.Title, b.Statement.Title)
 	}
 	ea, eb := "", ""

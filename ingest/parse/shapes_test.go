@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"github.com/ietf-tools/liaisond/internal/corpus"
 	"os"
 	"path/filepath"
 	"sort"
@@ -328,7 +329,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		if w.edits >= 0 && len(r.Edits) != w.edits {
 			t.Errorf("reply edits = %d %v, want %d", len(r.Edits), r.Edits, w.edits)
 		}
-		if w.reason != "" && !strings.Contains(normText(r.Reason), normText(w.reason)) {
+		if w.reason != "" && !strings.Contains(corpus.Text(r.Reason), corpus.Text(w.reason)) {
 			t.Errorf("reply reason = %q, want it to contain %q", r.Reason, w.reason)
 		}
 		if res.Ack.Send {
@@ -338,10 +339,10 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 	}
 
 	st := res.Statement
-	if sh.title != "" && normText(st.Title) != normText(sh.title) {
+	if sh.title != "" && corpus.Text(st.Title) != corpus.Text(sh.title) {
 		t.Errorf("title = %q, want %q", st.Title, sh.title)
 	}
-	if sh.org != nil && !anyOf(st.FromOrg, sh.org, normText) {
+	if sh.org != nil && !anyOf(st.FromOrg, sh.org, corpus.Text) {
 		t.Errorf("from_org = %q, want one of %q", st.FromOrg, sh.org)
 	}
 	if sh.group != nil {
@@ -349,7 +350,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		if len(st.FromGroups) > 0 {
 			g = st.FromGroups[0]
 		}
-		if !anyOf(g, sh.group, normText) {
+		if !anyOf(g, sh.group, corpus.Text) {
 			t.Errorf("from_group = %q (all %q), want one of %q", g, st.FromGroups, sh.group)
 		}
 	}
@@ -370,7 +371,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		if st.FromContact != nil {
 			got = st.FromContact.Name
 		}
-		if normText(got) != normText(sh.sName) {
+		if corpus.Text(got) != corpus.Text(sh.sName) {
 			t.Errorf("sender name = %q, want %q", got, sh.sName)
 		}
 	}
@@ -379,7 +380,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		if st.ForwardedBy != nil {
 			got = st.ForwardedBy.Name
 		}
-		if normText(got) != normText(sh.fwdName) {
+		if corpus.Text(got) != corpus.Text(sh.fwdName) {
 			t.Errorf("forwarded_by name = %q, want %q", got, sh.fwdName)
 		}
 	}
@@ -392,7 +393,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 			t.Errorf("forwarded_by = %q, want %q", got, *sh.fwd)
 		}
 	}
-	if sh.purpose != nil && !anyOf(string(st.Purpose), sh.purpose, normText) {
+	if sh.purpose != nil && !anyOf(string(st.Purpose), sh.purpose, corpus.Text) {
 		t.Errorf("purpose = %q, want one of %q", st.Purpose, sh.purpose)
 	}
 	if sh.dl != nil && st.Deadline != *sh.dl {
@@ -402,17 +403,17 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		t.Errorf("ack.send = %v (reason %q), want %v", res.Ack.Send, res.Ack.Reason, *sh.ackSend)
 	}
 	if sh.ackTo != nil {
-		if got, want := normEmails(res.Ack.To), normEmails(sh.ackTo); !equalStrings(got, want) {
+		if got, want := corpus.Emails(res.Ack.To), corpus.Emails(sh.ackTo); !equalStrings(got, want) {
 			t.Errorf("ack.to = %q (reason %q), want %q", got, res.Ack.Reason, want)
 		}
 	}
 	if sh.resp != nil {
-		if got, want := contactEmails(st.ResponseContacts), normEmails(sh.resp); !equalStrings(got, want) {
+		if got, want := contactEmails(st.ResponseContacts), corpus.Emails(sh.resp); !equalStrings(got, want) {
 			t.Errorf("response contacts = %q, want %q", got, want)
 		}
 	}
 	if sh.tech != nil {
-		if got, want := contactEmails(st.TechnicalContacts), normEmails(sh.tech); !equalStrings(got, want) {
+		if got, want := contactEmails(st.TechnicalContacts), corpus.Emails(sh.tech); !equalStrings(got, want) {
 			t.Errorf("technical contacts = %q, want %q", got, want)
 		}
 	}
@@ -432,7 +433,7 @@ func checkShape(t *testing.T, sh shape, res *Result) {
 		}
 	}
 	for _, s := range sh.bodyHas {
-		if !strings.Contains(normText(st.Body), normText(s)) {
+		if !strings.Contains(corpus.Text(st.Body), corpus.Text(s)) {
 			t.Errorf("body lacks %q; body starts %q", s, short(st.Body, 300))
 		}
 	}
@@ -459,7 +460,7 @@ func checkShapeGroups(t *testing.T, got, want []string) {
 		alts := strings.Split(w, "|")
 		hit := false
 		for i, g := range got {
-			if !used[i] && anyOf(g, alts, normGroup) {
+			if !used[i] && anyOf(g, alts, corpus.Group) {
 				used[i], hit = true, true
 				break
 			}
