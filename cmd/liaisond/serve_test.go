@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -41,16 +42,56 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// waitFor polls check until it holds; it is for a separate process, where no in-process
-// signal can be had.
-func waitFor(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+// logLines follows a daemon's log: every line is kept, and sent on lines for waitLog.
+type logLines struct {
+	mu    sync.Mutex
+	all   bytes.Buffer
+	lines chan string
+	done  chan struct{}
+}
+
+func followLog(r io.Reader) *logLines {
+	l := &logLines{lines: make(chan string, 1000), done: make(chan struct{})}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			l.mu.Lock()
+			l.all.WriteString(sc.Text() + "\n")
+			l.mu.Unlock()
+			select {
+			case l.lines <- sc.Text():
+			default:
+			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		close(l.done)
+	}()
+	return l
+}
+
+func (l *logLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.all.String()
+}
+
+// waitLog waits for n log lines containing every one of parts: the daemon's own signal
+// that it got there.
+func (l *logLines) waitLog(t *testing.T, n int, parts ...string) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for n > 0 {
+		select {
+		case line := <-l.lines:
+			match := true
+			for _, p := range parts {
+				match = match && strings.Contains(line, p)
+			}
+			if match {
+				n--
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for a log line with %q", parts)
+		}
 	}
 }
 
@@ -144,15 +185,8 @@ format = "json"
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var logs bytes.Buffer
-	logDone := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
-		}
-		close(logDone)
-	}()
+	logs := followLog(stderr)
+	logDone := logs.done
 	defer func() {
 		if t.Failed() {
 			cmd.Process.Kill()
@@ -161,10 +195,11 @@ format = "json"
 		}
 	}()
 	metricsURL := "http://" + httpAddr + "/metrics"
-	waitFor(t, "the daemon to be ready", func() bool { return scrape(t, "http://"+httpAddr+"/readyz") != "" })
-	waitFor(t, "the first IMAP poll", func() bool {
-		return strings.Contains(scrape(t, metricsURL), `liaisond_imap_last_success_timestamp_seconds{account="chair",mailbox="INBOX"}`)
-	})
+	logs.waitLog(t, 1, `"liaisond running"`)
+	if scrape(t, "http://"+httpAddr+"/readyz") == "" {
+		t.Fatal("running, but /readyz does not say ready")
+	}
+	logs.waitLog(t, 1, `"first contact: starting at UIDNEXT"`, `"account":"chair"`)
 
 	// One statement through the chair's mailbox, one forwarded to the intake over SMTP.
 	if err := imapSrv.add("INBOX", corpusFile(t, "001-itu-sg15-ccamp-otn-yang.eml")); err != nil {
@@ -196,13 +231,11 @@ format = "json"
 		}
 	}
 
-	waitFor(t, "the counts in /metrics", func() bool {
-		m := scrape(t, metricsURL)
-		return strings.Contains(m, `liaisond_records{state="posted"} 1`) && strings.Contains(m, `liaisond_records{state="pending"} 1`) &&
-			strings.Contains(m, `outcome="command"`) && strings.Contains(m, `liaisond_outbox_mails{kind="ack",state="sent"} 1`)
-	})
+	// The relay has the ack; the daemon logs "mail sent" once it has recorded it as sent.
+	logs.waitLog(t, 1, `"mail sent"`, `"kind":"ack"`)
 	m := scrape(t, metricsURL)
-	for _, want := range []string{`source="imap:chair/INBOX"`, `outcome="record"`} {
+	for _, want := range []string{`source="imap:chair/INBOX"`, `outcome="record"`, `liaisond_records{state="posted"} 1`,
+		`liaisond_records{state="pending"} 1`, `outcome="command"`, `liaisond_outbox_mails{kind="ack",state="sent"} 1`} {
 		if !strings.Contains(m, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
