@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -12,7 +13,8 @@ import (
 const maxCheckErrors = 100
 
 // Check verifies the file's page structure (bbolt's own check) and the store's
-// cross-references: raw bytes for every message, the pending index, records behind every
+// cross-references: raw bytes for every message (read back and checked against their
+// checksums), the pending index, records behind every
 // message and dedup key, attachment bytes behind every record, the outbox's due index.
 // It returns the problems found, at most 100; none means the file is sound.
 func (s *Store) Check() []error {
@@ -32,6 +34,7 @@ func (s *Store) Check() []error {
 			add("schema version %d, want %d", v, SchemaVersion)
 		}
 		msgs, raw, todo := tx.bucket(bucketMessages), tx.bucket(bucketRaw), tx.bucket(bucketTodo)
+		rawLocs := tx.bucket(bucketRawLoc)
 		recs, recMsgs := tx.bucket(bucketRecords), tx.bucket(bucketRecordMsgs)
 		recordExists := func(id string) bool {
 			k, ok := recordKey(id)
@@ -43,7 +46,11 @@ func (s *Store) Check() []error {
 				add("message %x: %v", k, err)
 				return nil
 			}
-			if r := getBlob(raw, k); r == nil || int64(len(r)) != m.Size {
+			if loc, ok := decodeRawLoc(rawLocs.Get(k)); ok {
+				if n, err := s.spool.copyBody(m.ID, loc, io.Discard); err != nil || n != m.Size {
+					add("message %d: raw bytes in the spool not %d bytes or damaged: %v", m.ID, m.Size, err)
+				}
+			} else if r := getBlob(raw, k); r == nil || int64(len(r)) != m.Size {
 				add("message %d: raw bytes missing or not %d bytes", m.ID, m.Size)
 			}
 			if m.Outcome.unfinished() != (todo.Get(k) != nil) {
@@ -61,6 +68,12 @@ func (s *Store) Check() []error {
 		_ = raw.ForEach(func(k, _ []byte) error {
 			if msgs.Get(k) == nil {
 				add("raw bytes %x without a message", k)
+			}
+			return nil
+		})
+		_ = rawLocs.ForEach(func(k, _ []byte) error {
+			if msgs.Get(k) == nil {
+				add("spool location %x without a message", k)
 			}
 			return nil
 		})

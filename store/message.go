@@ -112,28 +112,43 @@ func (s *Store) PutMessage(ctx context.Context, env Envelope, raw []byte) (MsgID
 		sum := sha256.Sum256(raw) // hashed here, outside the write transaction
 		m.RawSHA256 = hex.EncodeToString(sum[:])
 	}
-	err := s.update(ctx, func(tx *Tx) error {
-		id, err := nextSeq(tx.bucket(bucketMessages))
-		if err != nil {
-			return err
-		}
-		m.ID = MsgID(id)
-		key := u64(id)
-		if err := putJSON(tx.bucket(bucketMessages), key, &m); err != nil {
-			return err
-		}
-		if err := putBlob(tx.bucket(bucketRaw), key, raw); err != nil {
-			return err
-		}
-		if err := tx.bucket(bucketMsgIDs).Put(msgIDIndexKey(m.dedupID(), m.ID), present); err != nil {
-			return err
-		}
-		return tx.bucket(bucketTodo).Put(key, present)
-	}, len(raw))
+	meta, err := json.Marshal(&m)
 	if err != nil {
+		return 0, fmt.Errorf("store message from %s: %w", env.Source, err)
+	}
+	p := &spooled{m: m, meta: meta, raw: raw, crc: payloadCRC(meta, raw)}
+	if err := s.put(ctx, p); err != nil {
 		return 0, fmt.Errorf("store message from %s (%d bytes) in %s: %w", env.Source, len(raw), s.path, err)
 	}
-	return m.ID, nil
+	return p.m.ID, nil
+}
+
+// indexMessage records a spooled message in the database: its provenance, where its bytes
+// are, its Message-ID and its place among the pending messages. It also moves the
+// database's record of the spool's end and the message sequence past it.
+func (tx *Tx) indexMessage(m *Message, loc rawLoc) error {
+	key := u64(uint64(m.ID))
+	msgs := tx.bucket(bucketMessages)
+	if err := putJSON(msgs, key, m); err != nil {
+		return err
+	}
+	if err := tx.bucket(bucketRawLoc).Put(key, loc.encode()); err != nil {
+		return err
+	}
+	if err := tx.bucket(bucketMsgIDs).Put(msgIDIndexKey(m.dedupID(), m.ID), present); err != nil {
+		return err
+	}
+	if m.Outcome.unfinished() {
+		if err := tx.bucket(bucketTodo).Put(key, present); err != nil {
+			return err
+		}
+	}
+	if uint64(m.ID) > msgs.Sequence() {
+		if err := msgs.SetSequence(uint64(m.ID)); err != nil {
+			return err
+		}
+	}
+	return tx.bucket(bucketMeta).Put(keySpoolEnd, encodeSpoolEnd(loc.seg, loc.end()))
 }
 
 func msgIDIndexKey(mid string, id MsgID) []byte {
@@ -217,6 +232,7 @@ func (s *Store) MarkFailed(ctx context.Context, id MsgID, cause error) (Outcome,
 
 // Message returns a message's provenance and outcome.
 func (s *Store) Message(id MsgID) (Message, error) {
+	s.waitIndexed(id)
 	var m Message
 	err := s.View(func(tx *Tx) (err error) { m, err = tx.Message(id); return err })
 	return m, err
@@ -224,6 +240,7 @@ func (s *Store) Message(id MsgID) (Message, error) {
 
 // Messages lists every message taken in, in arrival order.
 func (s *Store) Messages() ([]Message, error) {
+	s.waitIndexedAll()
 	var list []Message
 	err := s.View(func(tx *Tx) error {
 		return tx.bucket(bucketMessages).ForEach(func(k, v []byte) error {
@@ -244,6 +261,7 @@ func (s *Store) Messages() ([]Message, error) {
 // Unfinished lists the messages still pending or failed (not quarantined), in arrival
 // order: what to process again after a restart.
 func (s *Store) Unfinished() ([]Message, error) {
+	s.waitIndexedAll()
 	var list []Message
 	err := s.View(func(tx *Tx) error {
 		return tx.bucket(bucketTodo).ForEach(func(k, _ []byte) error {
@@ -264,25 +282,31 @@ func (s *Store) Unfinished() ([]Message, error) {
 
 // Raw returns a copy of the bytes of message id as received.
 func (s *Store) Raw(id MsgID) ([]byte, error) {
-	var raw []byte
-	err := s.View(func(tx *Tx) error {
-		v := getBlob(tx.bucket(bucketRaw), u64(uint64(id)))
-		if v == nil {
-			return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
-		}
-		raw = bytes.Clone(v)
-		return nil
-	})
-	return raw, err
+	var buf bytes.Buffer
+	if m, err := s.Message(id); err == nil {
+		buf.Grow(int(m.Size))
+	}
+	if _, err := s.WriteRaw(id, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // WriteRaw writes the bytes of message id to w straight from the file, without a copy in
-// memory. It holds a read transaction while writing, so w should be fast (a file or a
-// buffer, not a slow network peer).
+// memory, checking them against their checksum on the way (an error after the write says
+// they were damaged). Bytes kept inside the database file (older messages, restored
+// backups) are written from within a read transaction, so w should be fast.
 func (s *Store) WriteRaw(id MsgID, w io.Writer) (int64, error) {
+	s.waitIndexed(id)
 	var n int
+	var loc rawLoc
+	spooled := false
 	err := s.View(func(tx *Tx) error {
-		v := getBlob(tx.bucket(bucketRaw), u64(uint64(id)))
+		key := u64(uint64(id))
+		if loc, spooled = decodeRawLoc(tx.bucket(bucketRawLoc).Get(key)); spooled {
+			return nil
+		}
+		v := getBlob(tx.bucket(bucketRaw), key)
 		if v == nil {
 			return fmt.Errorf("raw message %d: %w", id, ErrNotFound)
 		}
@@ -293,7 +317,10 @@ func (s *Store) WriteRaw(id MsgID, w io.Writer) (int64, error) {
 		}
 		return nil
 	})
-	return int64(n), err
+	if err != nil || !spooled {
+		return int64(n), err
+	}
+	return s.spool.copyBody(id, loc, w)
 }
 
 // HasMessageID reports whether a message with this Message-ID (in any form the header
@@ -303,6 +330,7 @@ func (s *Store) HasMessageID(messageID string) (bool, error) {
 	if mid == "" {
 		return false, nil
 	}
+	s.waitIndexedAll()
 	var found bool
 	err := s.View(func(tx *Tx) error {
 		prefix := append([]byte(midKey(mid)), 0)

@@ -9,13 +9,14 @@ import (
 
 // SchemaVersion is the layout of the file this code writes. Open migrates older files up to
 // it and refuses newer ones.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Bucket names. Keys are described beside each.
 var (
 	bucketMeta        = []byte("meta")        // "schema" → u64 version
 	bucketMessages    = []byte("messages")    // u64 msg id → Message JSON
-	bucketRaw         = []byte("raw")         // u64 msg id → blob (blob.go): raw bytes as received
+	bucketRaw         = []byte("raw")         // u64 msg id → blob (blob.go): raw bytes of messages from before schema 3 and restored backups
+	bucketRawLoc      = []byte("rawloc")      // u64 msg id → rawLoc: where the raw bytes are in the spool (spool.go)
 	bucketMsgIDs      = []byte("msgids")      // midKey \x00 u64 msg id → nil: every arrival of a Message-ID
 	bucketTodo        = []byte("todo")        // u64 msg id → nil: messages pending or failed
 	bucketRecords     = []byte("records")     // recordKey → storedRecord JSON
@@ -35,6 +36,14 @@ var keySchema = []byte("schema")
 var migrations = []func(*bolt.Tx) error{
 	0: createBucketsV1,
 	1: blobsInBuckets,
+	2: createRawLoc,
+}
+
+// createRawLoc is the migration from schema 2 to 3: new messages go to the spool, found
+// through bucketRawLoc; older ones stay where they are.
+func createRawLoc(tx *bolt.Tx) error {
+	_, err := tx.CreateBucketIfNotExists(bucketRawLoc)
+	return err
 }
 
 func createBucketsV1(tx *bolt.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -70,12 +71,17 @@ func DefaultBackoff(attempt int) time.Duration {
 
 // Store is an open liaisond database. Its methods are safe for concurrent use.
 type Store struct {
-	db   *bolt.DB
-	path string
-	opts Options
-	gc   *committer
-	once sync.Once
-	cerr error
+	db    *bolt.DB
+	path  string
+	opts  Options
+	spool *spool
+	gc    *committer
+	once  sync.Once
+	cerr  error
+	// assigned is the last message id acknowledged; indexed, the last one in the
+	// database (see watermark.go). Both stay zero/nil read-only.
+	assigned atomic.Uint64
+	indexed  *watermark
 }
 
 // initialMmapSize is mapped up front so that growing the file rarely has to wait for long
@@ -116,9 +122,18 @@ func Open(path string, opts Options) (*Store, error) {
 		_ = db.Close()
 		return nil, err
 	}
-	s := &Store{db: db, path: path, opts: opts}
+	sp, err := openSpool(db, path, opts.ReadOnly)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, path: path, opts: opts, spool: sp}
 	if !opts.ReadOnly {
-		s.gc = startCommitter(s)
+		var last uint64
+		_ = db.View(func(tx *bolt.Tx) error { last = tx.Bucket(bucketMessages).Sequence(); return nil })
+		s.assigned.Store(last)
+		s.indexed = newWatermark(last)
+		s.gc = startCommitter(s, last)
 	}
 	return s, nil
 }
@@ -132,7 +147,9 @@ func (s *Store) Close() error {
 	s.once.Do(func() {
 		if s.gc != nil {
 			s.gc.stop()
+			s.indexed.release()
 		}
+		s.spool.close()
 		if err := s.db.Close(); err != nil {
 			s.cerr = fmt.Errorf("close store %s: %w", s.path, err)
 		}
@@ -165,7 +182,15 @@ func (s *Store) update(ctx context.Context, fn func(*Tx) error, size int) error 
 	if s.gc == nil {
 		return fmt.Errorf("write to %s: %w", s.path, ErrReadOnly)
 	}
-	return s.gc.submit(ctx, fn, size)
+	return s.gc.submit(ctx, &request{fn: fn, size: size})
+}
+
+// put appends p to the spool through the commit loop, setting its id.
+func (s *Store) put(ctx context.Context, p *spooled) error {
+	if s.gc == nil {
+		return fmt.Errorf("write to %s: %w", s.path, ErrReadOnly)
+	}
+	return s.gc.submit(ctx, &request{put: p, size: len(p.raw)})
 }
 
 // View runs fn in a read-only transaction that sees one consistent state of the file.

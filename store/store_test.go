@@ -114,8 +114,10 @@ func TestSchemaVersion(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				if err := createBucketsV1(tx); err != nil {
-					return err
+				for v := range min(tt.version, SchemaVersion) {
+					if err := migrations[v](tx); err != nil {
+						return err
+					}
 				}
 				return b.Put(keySchema, u64(tt.version))
 			})
