@@ -49,17 +49,43 @@ func openSpool(db *bolt.DB, dbPath string, readOnly bool) (*spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open spool %s: %w", sp.dir, err)
 	}
-	switch {
-	case readOnly:
-		return sp, nil
-	case !found:
+	if !found {
+		if readOnly {
+			return sp, nil
+		}
 		return sp, sp.start(db)
+	}
+	if err := sp.checkSegments(); err != nil {
+		sp.close()
+		return nil, err
+	}
+	if readOnly {
+		return sp, nil
 	}
 	if err := sp.recover(db, seg, off); err != nil {
 		sp.close()
 		return nil, err
 	}
 	return sp, nil
+}
+
+// checkSegments verifies that every segment in the folder belongs to this spool, so that
+// one copied in from elsewhere is found at open, not when a message in it is read.
+func (sp *spool) checkSegments() error {
+	names, err := filepath.Glob(filepath.Join(sp.dir, "*.seg"))
+	if err != nil {
+		return fmt.Errorf("open spool %s: %w", sp.dir, err)
+	}
+	for _, name := range names {
+		var n uint32
+		if _, err := fmt.Sscanf(filepath.Base(name), "%08d.seg", &n); err != nil || segName(n) != filepath.Base(name) {
+			return fmt.Errorf("open spool %s: %s is not a segment name; move it away", sp.dir, name)
+		}
+		if _, err := sp.segment(n); err != nil {
+			return fmt.Errorf("open spool %s: %w", sp.dir, err)
+		}
+	}
+	return nil
 }
 
 // start creates the spool of a database that has none (new, or migrated, or restored
