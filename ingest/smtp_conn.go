@@ -1,12 +1,14 @@
 package ingest
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -167,10 +169,17 @@ type limitedConn struct {
 	key      string
 	implicit *tls.Conn // set with implicit TLS, before the connection is used
 
-	// Read-ahead, used only by the goroutine reading the connection.
-	rbuf []byte
-	rpos int
-	rerr error
+	// Read-ahead, used only by the goroutine reading the connection (smtp_data.go).
+	rbuf   []byte
+	rpos   int
+	rerr   error  // from the socket, after the bytes read with it
+	inject []byte // handed to go-smtp before anything else: the end of a message read here
+	sticky error  // a message read here failed: every later read fails the same way
+
+	// Set by the replies go-smtp writes.
+	greeted  atomic.Bool // the 220 greeting went out
+	tlsOn    atomic.Bool // a later 220 started TLS: from now on the bytes are ciphertext
+	dataNext atomic.Bool // a 354 went out: the message is next, unread (smtp_data.go)
 
 	closeOnce  sync.Once
 	refuseOnce sync.Once
@@ -209,32 +218,73 @@ func (lc *limitedConn) SetReadDeadline(t time.Time) error {
 // bufio.Reader, which would cost a system call per 4 KiB of message.
 const readAhead = 32 << 10
 
-// Read reads ahead from the socket, and ends the connection with 421 when a shutdown
+// Read gives go-smtp what the client sent, read ahead from the socket. In plain text it
+// gives at most one line per call, so that go-smtp never holds the start of a message
+// when it answers 354 (see smtp_data.go). It ends the connection with 421 when a shutdown
 // interrupted it.
 func (lc *limitedConn) Read(b []byte) (int, error) {
-	if lc.rpos < len(lc.rbuf) {
-		n := copy(b, lc.rbuf[lc.rpos:])
-		lc.rpos += n
+	if len(lc.inject) > 0 {
+		n := copy(b, lc.inject)
+		lc.inject = lc.inject[n:]
 		return n, nil
 	}
+	if lc.sticky != nil {
+		return 0, lc.sticky
+	}
+	plain := lc.implicit == nil && !lc.tlsOn.Load()
+	if lc.rpos == len(lc.rbuf) {
+		if !plain && len(b) >= readAhead {
+			return lc.read(b)
+		}
+		if err := lc.fill(); err != nil {
+			return 0, err
+		}
+	}
+	avail := lc.rbuf[lc.rpos:]
+	if i := bytes.IndexByte(avail, '\n'); plain && i >= 0 {
+		avail = avail[:i+1]
+	}
+	n := copy(b, avail)
+	lc.rpos += n
+	return n, nil
+}
+
+// fill reads from the socket into the read-ahead buffer, after the unread bytes; an error
+// that came with bytes is returned by the next fill.
+func (lc *limitedConn) fill() error {
 	if lc.rerr != nil {
 		err := lc.rerr
 		lc.rerr = nil
-		return 0, err
-	}
-	if len(b) >= readAhead {
-		return lc.read(b)
+		return err
 	}
 	if cap(lc.rbuf) == 0 {
-		lc.rbuf = make([]byte, readAhead)
+		lc.rbuf = make([]byte, 0, readAhead)
 	}
-	n, err := lc.read(lc.rbuf[:readAhead])
-	lc.rbuf, lc.rpos = lc.rbuf[:n], 0
+	kept := copy(lc.rbuf[:cap(lc.rbuf)], lc.rbuf[lc.rpos:])
+	n, err := lc.read(lc.rbuf[kept:cap(lc.rbuf)])
+	lc.rbuf, lc.rpos = lc.rbuf[:kept+n], 0
 	if n > 0 {
-		lc.rerr = err // after the bytes read
-		return lc.Read(b)
+		lc.rerr = err
+		return nil
 	}
-	return 0, err
+	return err
+}
+
+// Write sends go-smtp's replies, noting those the reading side depends on: 354 (the
+// message is next) and a second 220 (STARTTLS: ciphertext from now on).
+func (lc *limitedConn) Write(b []byte) (int, error) {
+	if lc.implicit == nil && !lc.tlsOn.Load() {
+		switch {
+		case bytes.HasPrefix(b, []byte("354")):
+			lc.dataNext.Store(true)
+		case !bytes.HasPrefix(b, []byte("220")):
+		case lc.greeted.Load():
+			lc.tlsOn.Store(true)
+		default:
+			lc.greeted.Store(true)
+		}
+	}
+	return lc.Conn.Write(b)
 }
 
 func (lc *limitedConn) read(b []byte) (int, error) {

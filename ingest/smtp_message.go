@@ -4,58 +4,29 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"sync"
 )
 
 // maxReceivedFields is how many Received fields a message may carry before it is taken
 // for a mail loop (maddy uses 50, Postfix 50 as hopcount_limit).
 const maxReceivedFields = 100
 
-// readChunk is the unit readMessage reads in; chunks are pooled so that a message costs
-// one allocation of its exact size, whatever its size.
-const readChunk = 64 << 10
-
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, readChunk); return &b }}
-
 // readMessage reads a whole message from r into a new buffer of exactly reserve bytes
 // (left free for the trace field) plus the message. r is go-smtp's DATA reader, which
 // fails with smtp.ErrDataTooLarge past the size limit: nothing truncated is ever returned.
 func readMessage(r io.Reader, reserve int) ([]byte, error) {
-	var chunks []*[]byte
-	defer func() {
-		for _, c := range chunks {
-			chunkPool.Put(c)
-		}
-	}()
-	total, last := 0, 0
+	var c chunks
+	defer c.free()
 	for {
-		c := chunkPool.Get().(*[]byte)
-		chunks = append(chunks, c)
-		n := 0
-		var err error
-		for n < len(*c) && err == nil {
-			var m int
-			m, err = r.Read((*c)[n:])
-			n += m
-		}
-		total, last = total+n, n
+		buf := c.space()
+		n, err := r.Read(buf)
+		c.wrote(n)
 		if err == io.EOF {
-			break
+			return c.bytes(reserve), nil
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	buf := make([]byte, reserve+total)
-	off := reserve
-	for i, c := range chunks {
-		n := readChunk
-		if i == len(chunks)-1 {
-			n = last
-		}
-		off += copy(buf[off:], (*c)[:n])
-	}
-	return buf, nil
 }
 
 // headerInfo is what the listener reads from a message's header section.

@@ -129,7 +129,7 @@ func (se *session) receive1(r io.Reader) *smtp.SMTPError {
 	start := time.Now()
 	txid := newTxID()
 	trace := se.traceField(txid, start)
-	raw, err := readMessage(r, len(trace))
+	raw, err := se.readData(r, len(trace))
 	if err != nil {
 		return se.readFailed(err, txid)
 	}

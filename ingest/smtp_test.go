@@ -917,7 +917,7 @@ func TestSMTPShutdownDeadlineAnswers451(t *testing.T) {
 }
 
 func TestReadMessageChunks(t *testing.T) {
-	for _, size := range []int{0, 1, readChunk - 1, readChunk, readChunk + 1, 3*readChunk + 5} {
+	for _, size := range []int{0, 1, chunkSize - 1, chunkSize, chunkSize + 1, 3*chunkSize + 5} {
 		msg := make([]byte, size)
 		for i := range msg {
 			msg[i] = byte('a' + i%26)
@@ -933,7 +933,7 @@ func TestReadMessageChunks(t *testing.T) {
 			}
 		}
 	}
-	r := io.MultiReader(bytes.NewReader(make([]byte, readChunk+10)), iotest.ErrReader(smtp.ErrDataTooLarge))
+	r := io.MultiReader(bytes.NewReader(make([]byte, chunkSize+10)), iotest.ErrReader(smtp.ErrDataTooLarge))
 	if got, err := readMessage(r, 0); got != nil || err != smtp.ErrDataTooLarge {
 		t.Errorf("got %d bytes, %v; want the reader's error and nothing", len(got), err)
 	}
