@@ -54,7 +54,7 @@ type walker struct {
 }
 
 func (w *walker) read(r io.Reader, depth int) *entity {
-	e, err := message.ReadWithOptions(r, &message.ReadOptions{MaxHeaderBytes: w.opts.MaxHeaderBytes})
+	e, err := w.readEntity(r)
 	if e == nil {
 		w.res.problem("message header unreadable: " + shortErr(err))
 		return &entity{}
@@ -144,47 +144,22 @@ func (w *walker) walk(e *message.Entity, readErr error, depth int, ent *entity, 
 }
 
 func (w *walker) walkMultipart(e *message.Entity, mediaType string, depth int, ent *entity, texts *textParts) {
-	var mr message.MultipartReader
-	if _, params, err := e.Header.ContentType(); err == nil && params["boundary"] != "" {
-		mr = e.MultipartReader()
+	boundary := ""
+	if _, params, err := e.Header.ContentType(); err == nil {
+		boundary = params["boundary"]
 	}
-	if mr == nil {
+	if boundary == "" {
 		// A boundary parameter the strict parser refused (an unclosed quote): take it as
 		// written, and read the parts with it.
-		if b := looseBoundary(e.Header.Get("Content-Type")); b != "" {
-			w.res.problem(mediaType + " with a malformed boundary parameter; read with " + strconv.Quote(b))
-			w.walkParts(textproto.NewMultipartReader(e.Body, b), mediaType, depth, ent, texts)
+		if boundary = looseBoundary(e.Header.Get("Content-Type")); boundary == "" {
+			w.res.problem(mediaType + " without a usable boundary; read as text")
+			data, _ := io.ReadAll(w.limited(e.Body))
+			texts.add(data, false)
 			return
 		}
-		w.res.problem(mediaType + " without a usable boundary; read as text")
-		data, _ := io.ReadAll(w.limited(e.Body))
-		texts.add(data, false)
-		return
+		w.res.problem(mediaType + " with a malformed boundary parameter; read with " + strconv.Quote(boundary))
 	}
-	alternative := mediaType == "multipart/alternative"
-	var alts []textParts
-	for !w.stopped {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if p == nil {
-			if err != nil && !errors.Is(err, io.EOF) {
-				w.res.problem(mediaType + ": " + shortErr(err))
-			}
-			break
-		}
-		if alternative {
-			var alt textParts
-			w.walk(p, err, depth+1, ent, &alt)
-			alts = append(alts, alt)
-			continue
-		}
-		w.walk(p, err, depth+1, ent, texts)
-	}
-	if alternative {
-		texts.merge(bestAlternative(alts))
-	}
+	w.walkParts(textproto.NewMultipartReader(e.Body, boundary), mediaType, depth, ent, texts)
 }
 
 // limited bounds what one part may decode to, so a hostile part cannot exhaust memory.
@@ -387,21 +362,33 @@ func looseBoundary(ct string) string {
 	return ""
 }
 
-// walkParts reads the parts of a multipart body that go-message could not open itself.
+// walkParts reads the parts of a multipart body; of multipart/alternative it keeps the
+// best text.
 func (w *walker) walkParts(mr *textproto.MultipartReader, mediaType string, depth int, ent *entity, texts *textParts) {
+	alternative := mediaType == "multipart/alternative"
+	var alts []textParts
 	for !w.stopped {
 		p, err := mr.NextPart()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				w.res.problem(mediaType + ": " + shortErr(err))
 			}
-			return
+			break
 		}
-		part, perr := message.New(message.Header{Header: p.Header}, p)
+		part, perr := w.newEntity(p.Header, p)
 		if part == nil {
 			w.res.problem(mediaType + " part unreadable: " + shortErr(perr))
 			continue
 		}
+		if alternative {
+			var alt textParts
+			w.walk(part, perr, depth+1, ent, &alt)
+			alts = append(alts, alt)
+			continue
+		}
 		w.walk(part, perr, depth+1, ent, texts)
+	}
+	if alternative {
+		texts.merge(bestAlternative(alts))
 	}
 }
