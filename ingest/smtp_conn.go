@@ -325,7 +325,10 @@ func (lc *limitedConn) refuse(reply string) {
 		case lc.sc != nil:
 			w = lc.sc.Conn() // after STARTTLS, the TLS connection
 		case lc.implicit != nil:
-			w = lc.implicit
+			// Before EHLO the TLS handshake may still be running, on this very goroutine
+			// (refuse is called from its reads): a write through it would wait for the
+			// handshake, for ever. Close without a word.
+			w = nil
 		}
 		lc.mu.Unlock()
 		lc.s.countRejection(421)
@@ -333,8 +336,10 @@ func (lc *limitedConn) refuse(reply string) {
 			lc.s.log.Info("smtp connection closed: too many commands",
 				zap.Uint64("conn", lc.id), zap.String("remote", lc.RemoteAddr().String()))
 		}
-		_ = lc.Conn.SetWriteDeadline(time.Now().Add(refuseWriteTimeout))
-		_, _ = io.WriteString(w, reply)
+		if w != nil {
+			_ = lc.Conn.SetWriteDeadline(time.Now().Add(refuseWriteTimeout))
+			_, _ = io.WriteString(w, reply)
+		}
 		if !lc.s.outOfTime.Load() {
 			lingerClose(lc.Conn)
 		}

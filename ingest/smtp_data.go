@@ -19,12 +19,15 @@ import (
 // endOfData is what go-smtp's DATA reader is given after the listener took the message.
 const endOfData = ".\r\n"
 
-// readBody reads the message that follows the 354 reply up to its end marker, with the
-// meaning go-smtp's reader gives it (lines end in CRLF, a leading dot is removed, a line
-// of one dot ends the message), into a new buffer of reserve free bytes plus the message.
-// Past maxBytes it reads on to the end and fails with smtp.ErrDataTooLarge; a line of
-// maxLine bytes or more fails with smtp.ErrTooLongLine, as go-smtp's line limit does, and
-// leaves the connection unusable. Neither limit applies when 0.
+// readBody reads the message that follows the 354 reply up to its end marker, as RFC 5321
+// says (lines end in CRLF, a leading dot is removed, a line of one dot ends the message),
+// into a new buffer of reserve free bytes plus the message. go-smtp's own reader, still
+// used over TLS, differs in three corners: it drops the CR in ".\rX", it does not see a
+// line start after "\r\r\n" (so ".\r\n" there does not end the message), and it refuses
+// a message of exactly maxBytes. Past maxBytes it reads on to the end and fails with
+// smtp.ErrDataTooLarge; a line of maxLine bytes or more fails with smtp.ErrTooLongLine, as
+// go-smtp's line limit does, and leaves the connection unusable. Neither limit applies
+// when 0.
 func (lc *limitedConn) readBody(reserve int, maxBytes int64, maxLine int) ([]byte, error) {
 	var out chunks
 	defer out.free()
@@ -109,14 +112,20 @@ func (lc *limitedConn) bodyFailed(err error) error {
 	return err
 }
 
-// readData reads the message of a DATA command: from the connection when the listener can
-// (see above), through go-smtp's reader r otherwise.
-func (se *session) readData(r io.Reader, reserve int) ([]byte, error) {
+// readData reads the message of a DATA command: from the connection when takeData said
+// so (see above), through go-smtp's reader r otherwise.
+func (se *session) readData(r io.Reader, reserve int, fast bool) ([]byte, error) {
 	lc := se.lc
-	if lc == nil || !lc.dataNext.Swap(false) {
+	if !fast {
 		return readMessage(r, reserve)
 	}
 	raw, err := lc.readBody(reserve, int64(se.s.cfg.MaxMessageBytes), se.s.cfg.MaxLineLength)
 	_, _ = io.Copy(io.Discard, r) // go-smtp's reader takes the end marker, or the error
 	return raw, err
+}
+
+// takeData reports whether the message of this DATA command is for the listener to read
+// (see readData), and clears the note, so that it never outlives its command.
+func (se *session) takeData() bool {
+	return se.lc != nil && se.lc.dataNext.Swap(false)
 }

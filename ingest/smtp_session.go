@@ -121,6 +121,7 @@ func (se *session) receive(r io.Reader) error {
 
 func (se *session) receive1(r io.Reader) *smtp.SMTPError {
 	s := se.s
+	fast := se.takeData()
 	if !s.beginData() {
 		return errTempFailure
 	}
@@ -129,7 +130,7 @@ func (se *session) receive1(r io.Reader) *smtp.SMTPError {
 	start := time.Now()
 	txid := newTxID()
 	trace := se.traceField(txid, start)
-	raw, err := se.readData(r, len(trace))
+	raw, err := se.readData(r, len(trace), fast)
 	if err != nil {
 		return se.readFailed(err, txid)
 	}

@@ -19,6 +19,7 @@ import (
 	"net/textproto"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -964,5 +965,34 @@ func TestSMTPChunking(t *testing.T) {
 	raw, _ := st.Raw(list[0].ID)
 	if _, rest := splitTrace(t, raw); string(rest) != msg {
 		t.Errorf("stored %q", rest)
+	}
+}
+
+// TestSMTPImplicitTLSShutdownDuringHandshake: a client on the implicit-TLS port that has
+// not finished its handshake does not hold up a shutdown (the 421 would have to wait for
+// the handshake it interrupts).
+func TestSMTPImplicitTLSShutdownDuringHandshake(t *testing.T) {
+	cfg := smtpTestConfig()
+	cfg.TLSCert, cfg.TLSKey, _ = selfSigned(t, t.TempDir())
+	cfg.ImplicitTLS = true
+	ts := startSMTP(t, cfg, &storeAcceptor{st: smtpTestStore(t)})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for { // wait until the server holds the connection, its handshake waiting for us
+		ts.mu.Lock()
+		n := len(ts.conns)
+		ts.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
 	}
 }

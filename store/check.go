@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,12 +24,16 @@ func (s *Store) Check() []error {
 		errs = append(errs, fmt.Errorf("check %s: "+format, append([]any{s.path}, args...)...))
 		return len(errs) < maxCheckErrors
 	}
-	err := s.db.View(func(btx *bolt.Tx) error {
-		for err := range btx.Check() {
-			if !add("%w", err) {
-				return nil
-			}
+	s.waitIndexedAll()
+	if s.spool.unindexed {
+		add("%w", ErrUnindexed)
+	}
+	for _, err := range s.checkPages() {
+		if !add("%w", err) {
+			return errs
 		}
+	}
+	err := s.db.View(func(btx *bolt.Tx) error {
 		tx := &Tx{tx: btx, s: s}
 		if v := schemaVersion(btx); v != SchemaVersion {
 			add("schema version %d, want %d", v, SchemaVersion)
@@ -141,6 +146,30 @@ func (s *Store) Check() []error {
 	})
 	if err != nil {
 		errs = append(errs, fmt.Errorf("check %s: %w", s.path, err))
+	}
+	return errs
+}
+
+// checkPages runs bbolt's page check. bbolt's check reads the free list, which a commit
+// changes: so it runs in a write transaction of its own, between group commits.
+func (s *Store) checkPages() []error {
+	var errs []error
+	check := func(btx *bolt.Tx) {
+		errs = errs[:0]
+		for err := range btx.Check() {
+			if errs = append(errs, err); len(errs) == maxCheckErrors {
+				return
+			}
+		}
+	}
+	var err error
+	if s.gc == nil {
+		err = s.db.View(func(btx *bolt.Tx) error { check(btx); return nil })
+	} else {
+		err = s.Update(context.Background(), func(tx *Tx) error { check(tx.tx); return nil })
+	}
+	if err != nil {
+		errs = append(errs, err)
 	}
 	return errs
 }

@@ -14,6 +14,9 @@ var (
 	ErrClosed = errors.New("store: closed")
 	// ErrReadOnly means a write was attempted on a store opened read-only.
 	ErrReadOnly = errors.New("store: opened read-only")
+	// ErrUnindexed means a read-only store's spool holds messages acknowledged just before
+	// a crash that only a read-write open indexes.
+	ErrUnindexed = errors.New("store: spool holds messages not yet indexed; start liaisond (a read-write open indexes them) and try again")
 	// ErrInvalid means the caller passed something the store refuses to keep.
 	ErrInvalid = errors.New("store: invalid input")
 )

@@ -143,6 +143,11 @@ var errAbort = errors.New("store: abort group")
 // gets its error and the rest run again without it: the failure saw exactly the writes
 // committed before it.
 func (c *committer) commit(batch []*request) {
+	if c.failed() != nil {
+		// An index failed: its messages are in the spool past the recorded end, where
+		// Open finds them. Indexing later ones would move that end past them.
+		batch = slices.DeleteFunc(batch, func(r *request) bool { return r.done == nil })
+	}
 	var indexed uint64
 	for _, r := range batch {
 		if r.put != nil {

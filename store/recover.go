@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -30,13 +31,16 @@ func encodeSpoolEnd(seg uint32, off int64) []byte {
 }
 
 // openSpool opens the spool of the database, creating it for a database that has none.
-// Read-write, it indexes the frames a crash left unindexed and readies the writer.
+// Read-write, it indexes the frames a crash left unindexed and readies the writer;
+// read-only, it notes whether there are any (see Store.Backup).
 func openSpool(db *bolt.DB, dbPath string, readOnly bool) (*spool, error) {
 	sp := &spool{dir: spoolDir(dbPath)}
 	var seg uint32
 	var off int64
+	var last uint64 // the highest message id indexed
 	found := false
 	err := db.View(func(tx *bolt.Tx) error {
+		last = tx.Bucket(bucketMessages).Sequence()
 		meta := tx.Bucket(bucketMeta)
 		id, end := meta.Get(keySpoolID), meta.Get(keySpoolEnd)
 		if len(id) != len(sp.id) || len(end) != 12 {
@@ -53,58 +57,40 @@ func openSpool(db *bolt.DB, dbPath string, readOnly bool) (*spool, error) {
 		if readOnly {
 			return sp, nil
 		}
-		return sp, sp.start(db)
+		if err := sp.record(db); err != nil {
+			return nil, err
+		}
+		seg, off = 1, segHeaderLen
 	}
-	if err := sp.checkSegments(); err != nil {
+	if err := sp.checkSegments(seg, readOnly); err != nil {
 		sp.close()
 		return nil, err
 	}
 	if readOnly {
+		sp.unindexed = sp.pastEnd(seg, off)
 		return sp, nil
 	}
-	if err := sp.recover(db, seg, off); err != nil {
+	if seg == 1 && off == segHeaderLen {
+		if err := sp.ensureFirst(); err != nil {
+			return nil, err
+		}
+	}
+	if err := sp.recover(db, seg, off, last); err != nil {
 		sp.close()
 		return nil, err
 	}
 	return sp, nil
 }
 
-// checkSegments verifies that every segment in the folder belongs to this spool, so that
-// one copied in from elsewhere is found at open, not when a message in it is read.
-func (sp *spool) checkSegments() error {
-	names, err := filepath.Glob(filepath.Join(sp.dir, "*.seg"))
-	if err != nil {
-		return fmt.Errorf("open spool %s: %w", sp.dir, err)
+// record gives a database without a spool (new, migrated, or restored from a backup, whose
+// messages are all inside the file) a spool of its own, recorded before anything is made
+// on disk, so that a crash in between leaves a spool Open can finish making.
+func (sp *spool) record(db *bolt.DB) error {
+	if names, _ := filepath.Glob(filepath.Join(sp.dir, "*.seg")); len(names) > 0 {
+		return fmt.Errorf("open spool %s: the folder holds segments but the database has no record of them (left from another database?); move it away", sp.dir)
 	}
-	for _, name := range names {
-		var n uint32
-		if _, err := fmt.Sscanf(filepath.Base(name), "%08d.seg", &n); err != nil || segName(n) != filepath.Base(name) {
-			return fmt.Errorf("open spool %s: %s is not a segment name; move it away", sp.dir, name)
-		}
-		if _, err := sp.segment(n); err != nil {
-			return fmt.Errorf("open spool %s: %w", sp.dir, err)
-		}
-	}
-	return nil
-}
-
-// start creates the spool of a database that has none (new, or migrated, or restored
-// from a backup, whose messages are all inside the file).
-func (sp *spool) start(db *bolt.DB) error {
 	if _, err := rand.Read(sp.id[:]); err != nil {
 		return fmt.Errorf("open spool %s: %w", sp.dir, err)
-	}
-	if err := os.Mkdir(sp.dir, 0o700); err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("open spool %s: the folder exists but the database has no record of it (left from another database?); move it away", sp.dir)
-		}
-		return fmt.Errorf("open spool: %w", err)
-	}
-	if err := syncDir(filepath.Dir(sp.dir)); err != nil {
-		return fmt.Errorf("open spool %s: %w", sp.dir, err)
-	}
-	if err := sp.create(1); err != nil {
-		return err
 	}
 	return db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -115,11 +101,79 @@ func (sp *spool) start(db *bolt.DB) error {
 	})
 }
 
+// ensureFirst makes the folder and its first segment, when no message was ever spooled.
+func (sp *spool) ensureFirst() error {
+	if err := os.Mkdir(sp.dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("open spool: %w", err)
+	}
+	if err := syncDir(filepath.Dir(sp.dir)); err != nil {
+		return fmt.Errorf("open spool %s: %w", sp.dir, err)
+	}
+	if _, err := os.Stat(sp.segPath(1)); err == nil {
+		return nil
+	}
+	if err := sp.create(1); err != nil {
+		return err
+	}
+	sp.w.Close()
+	sp.w = nil
+	return nil
+}
+
+// checkSegments verifies that every segment in the folder belongs to this spool, so that
+// one copied in from elsewhere is found at open, not when a message in it is read. A last
+// segment after end that is too short to hold its header was torn while being made (by an
+// older liaisond): read-write, it is removed. Read-write, leftovers of segment creation go.
+func (sp *spool) checkSegments(end uint32, readOnly bool) error {
+	if !readOnly {
+		tmps, _ := filepath.Glob(filepath.Join(sp.dir, "*.seg.new"))
+		for _, t := range tmps {
+			if err := os.Remove(t); err != nil {
+				return fmt.Errorf("open spool %s: %w", sp.dir, err)
+			}
+		}
+	}
+	names, err := filepath.Glob(filepath.Join(sp.dir, "*.seg"))
+	if err != nil {
+		return fmt.Errorf("open spool %s: %w", sp.dir, err)
+	}
+	for i, name := range names { // sorted: the names are fixed-width numbers
+		var n uint32
+		if _, err := fmt.Sscanf(filepath.Base(name), "%08d.seg", &n); err != nil || segName(n) != filepath.Base(name) {
+			return fmt.Errorf("open spool %s: %s is not a segment name; move it away", sp.dir, name)
+		}
+		if st, err := os.Stat(name); err == nil && st.Size() < segHeaderLen && n > end && i == len(names)-1 {
+			if readOnly {
+				continue
+			}
+			if err := os.Remove(name); err != nil {
+				return fmt.Errorf("open spool %s: remove torn segment: %w", sp.dir, err)
+			}
+			continue
+		}
+		if _, err := sp.segment(n); err != nil {
+			return fmt.Errorf("open spool %s: %w", sp.dir, err)
+		}
+	}
+	return nil
+}
+
+// pastEnd reports whether the spool holds bytes after the end the database records: the
+// frames of messages acknowledged just before a crash, or a torn one.
+func (sp *spool) pastEnd(seg uint32, off int64) bool {
+	if st, err := os.Stat(sp.segPath(seg)); err == nil && st.Size() > off {
+		return true
+	}
+	_, err := os.Stat(sp.segPath(seg + 1))
+	return err == nil
+}
+
 // recover indexes every intact frame after (seg, off), the end the database records, and
-// opens the writer after the last one. A torn frame at the very end (a crash during a
-// write, never acknowledged) is cut off; a bad frame before another segment is damage,
-// and Open fails rather than guess.
-func (sp *spool) recover(db *bolt.DB, seg uint32, off int64) error {
+// opens the writer after the last one. Frame ids must rise above last, the highest id
+// indexed. A torn or stale frame at the very end (a crash during a write, never
+// acknowledged) is cut off; a bad frame with intact ones after it, or before another
+// segment, is damage, and Open fails rather than guess.
+func (sp *spool) recover(db *bolt.DB, seg uint32, off int64, last uint64) error {
 	var pending []*spooled
 	flush := func() error {
 		if len(pending) == 0 {
@@ -128,9 +182,6 @@ func (sp *spool) recover(db *bolt.DB, seg uint32, off int64) error {
 		err := db.Update(func(btx *bolt.Tx) error {
 			tx := &Tx{tx: btx}
 			for _, p := range pending {
-				if tx.bucket(bucketMessages).Get(u64(uint64(p.m.ID))) != nil {
-					continue // indexed already
-				}
 				if err := tx.indexMessage(&p.m, p.loc); err != nil {
 					return err
 				}
@@ -148,22 +199,34 @@ func (sp *spool) recover(db *bolt.DB, seg uint32, off int64) error {
 		if err != nil {
 			return fmt.Errorf("open spool %s: the database records messages in segment %d: %w", sp.dir, seg, err)
 		}
+		var bad error
 		for {
 			p, err := readFrame(f, off)
+			if err == nil && uint64(p.m.ID) <= last {
+				err = fmt.Errorf("%w: message id %d, not after %d", errBadFrame, p.m.ID, last)
+			}
 			if err != nil {
+				bad = err
 				break
 			}
 			p.loc.seg = seg
 			pending = append(pending, p)
-			off = p.loc.end()
+			off, last = p.loc.end(), uint64(p.m.ID)
 			if len(pending) == recoverBatch {
 				if err := flush(); err != nil {
 					return err
 				}
 			}
 		}
+		if !errors.Is(bad, errBadFrame) && !errors.Is(bad, io.EOF) && !errors.Is(bad, io.ErrUnexpectedEOF) {
+			return fmt.Errorf("open spool %s: read %s at %d: %w", sp.dir, f.Name(), off, bad)
+		}
 		next := sp.segPath(seg + 1)
-		if _, err := os.Stat(next); err != nil {
+		_, nextErr := os.Stat(next)
+		if nextErr != nil {
+			if at, ok := intactAfter(f, off, last); ok {
+				return fmt.Errorf("open spool %s: segment %s has damaged bytes at %d and an intact message after them at %d; restore the folder from a backup", sp.dir, f.Name(), off, at)
+			}
 			break
 		}
 		if st, err := f.Stat(); err != nil || st.Size() != off {
@@ -175,6 +238,42 @@ func (sp *spool) recover(db *bolt.DB, seg uint32, off int64) error {
 		return err
 	}
 	return sp.openWriter(seg, off)
+}
+
+// intactAfter looks past the bad bytes at off for an intact frame of a later message: a
+// torn tail has none, damage in the middle of the spool does.
+func intactAfter(f *os.File, off int64, last uint64) (int64, bool) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, false
+	}
+	r := io.NewSectionReader(f, off+1, st.Size()-off-1)
+	buf := make([]byte, 64<<10)
+	base := off + 1
+	for {
+		n, err := io.ReadFull(r, buf)
+		chunk := buf[:n]
+		for i := 0; ; {
+			j := bytes.Index(chunk[i:], []byte(frameMagic))
+			if j < 0 {
+				break
+			}
+			at := base + int64(i+j)
+			if p, err := readFrame(f, at); err == nil && uint64(p.m.ID) > last {
+				return at, true
+			}
+			i += j + 1
+		}
+		if err != nil {
+			return 0, false
+		}
+		// Keep the last bytes: the magic may span two chunks.
+		keep := len(frameMagic) - 1
+		base += int64(n - keep)
+		if _, err := r.Seek(int64(-keep), io.SeekCurrent); err != nil {
+			return 0, false
+		}
+	}
 }
 
 // readFrame reads and checks the frame at off, returning the message it holds (without

@@ -48,6 +48,11 @@ type spool struct {
 
 	mu    sync.Mutex
 	files map[uint32]*os.File // opened for reading, header checked
+
+	// unindexed is set, read-only, when the spool holds bytes past the end the database
+	// records: messages acknowledged just before a crash, indexed at the next read-write
+	// open.
+	unindexed bool
 }
 
 func spoolDir(dbPath string) string { return dbPath + ".spool" }
@@ -99,21 +104,29 @@ func (sp *spool) segment(n uint32) (*os.File, error) {
 	return f, nil
 }
 
-// create makes segment n, durable with its folder entry, and appends to it from now on.
+// create makes segment n and appends to it from now on. The segment is written under a
+// temporary name and linked into place whole, header synced, so a crash leaves either no
+// segment n or a sound empty one; an existing segment n is never replaced.
 func (sp *spool) create(n uint32) error {
-	f, err := os.OpenFile(sp.segPath(n), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	final := sp.segPath(n)
+	tmp := final + ".new"
+	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("spool: create segment: %w", err)
 	}
-	if _, err := f.Write(segHeader(sp.id, n)); err == nil {
+	if _, err = f.Write(segHeader(sp.id, n)); err == nil {
 		err = f.Sync()
 	}
+	if err == nil {
+		err = os.Link(tmp, final)
+	}
+	os.Remove(tmp)
 	if err == nil {
 		err = syncDir(sp.dir)
 	}
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("spool: create segment %s: %w", f.Name(), err)
+		return fmt.Errorf("spool: create segment %s: %w", final, err)
 	}
 	if sp.w != nil {
 		sp.w.Close()
@@ -123,7 +136,8 @@ func (sp *spool) create(n uint32) error {
 }
 
 // openWriter appends to segment n from off on, cutting off whatever follows off (a frame
-// torn by a crash, never acknowledged).
+// torn by a crash, never acknowledged). A segment shorter than off lost acknowledged
+// messages: that is refused.
 func (sp *spool) openWriter(n uint32, off int64) error {
 	f, err := os.OpenFile(sp.segPath(n), os.O_RDWR, 0o600)
 	if err != nil {
@@ -133,17 +147,18 @@ func (sp *spool) openWriter(n uint32, off int64) error {
 		f.Close()
 		return err
 	}
-	if st, err := f.Stat(); err != nil || st.Size() != off {
-		if err == nil {
-			err = f.Truncate(off)
-		}
-		if err == nil {
+	st, err := f.Stat()
+	if err == nil && st.Size() < off {
+		err = fmt.Errorf("%d bytes where the database records messages up to %d: damaged; restore the spool from a backup", st.Size(), off)
+	}
+	if err == nil && st.Size() > off {
+		if err = f.Truncate(off); err == nil {
 			err = f.Sync()
 		}
-		if err != nil {
-			f.Close()
-			return fmt.Errorf("spool: cut segment %s to %d bytes: %w", f.Name(), off, err)
-		}
+	}
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("spool: segment %s: %w", f.Name(), err)
 	}
 	sp.w, sp.wseg, sp.woff = f, n, off
 	return nil
@@ -158,30 +173,32 @@ type spooled struct {
 	loc  rawLoc // set by append
 }
 
-// append writes the frames of puts (their ids set) and makes them durable with one fsync
-// per segment touched. On failure none of them may be acknowledged; a failed fsync breaks
-// the spool (errSpoolBroken), anything else leaves it as it was.
+// append writes the frames of puts (their ids set) into one segment and makes them
+// durable with one fsync. On failure none of them may be acknowledged, and none stays in
+// the spool: the segment is cut back to where the group began. If that cannot be made
+// sure (a failed fsync or cut), the spool is broken (errSpoolBroken).
 func (sp *spool) append(puts []*spooled) error {
+	var size int64
+	for _, p := range puts {
+		size += frameHeaderLen + int64(len(p.meta)) + int64(len(p.raw))
+	}
+	if sp.woff > segHeaderLen && sp.woff+size > maxSegment {
+		if err := sp.create(sp.wseg + 1); err != nil {
+			return err // nothing written
+		}
+	}
 	start := sp.woff
 	for _, p := range puts {
-		size := frameHeaderLen + int64(len(p.meta)) + int64(len(p.raw))
-		if sp.woff > segHeaderLen && sp.woff+size > maxSegment {
-			if err := sp.w.Sync(); err != nil {
-				return fmt.Errorf("%w: fsync %s: %v", errSpoolBroken, sp.w.Name(), err)
-			}
-			if err := sp.create(sp.wseg + 1); err != nil {
-				return err
-			}
-			start = sp.woff
-		}
 		h := frameHeader{id: p.m.ID, metaLen: uint32(len(p.meta)), bodyLen: uint64(len(p.raw)), crc: p.crc}
 		p.loc = rawLoc{seg: sp.wseg, off: sp.woff, metaLen: h.metaLen, bodyLen: int64(len(p.raw))}
 		if err := sp.write(h.encode(), p.meta, p.raw); err != nil {
-			return sp.undo(start, err)
+			return sp.undo(start, fmt.Errorf("spool: write %s: %w", sp.w.Name(), err))
 		}
 	}
 	if err := sp.w.Sync(); err != nil {
-		return fmt.Errorf("%w: fsync %s: %v", errSpoolBroken, sp.w.Name(), err)
+		// The kernel may have dropped the pages it failed to write: nothing about the
+		// file is certain any more.
+		return sp.undo(start, fmt.Errorf("%w: fsync %s: %v", errSpoolBroken, sp.w.Name(), err))
 	}
 	return nil
 }
@@ -197,14 +214,18 @@ func (sp *spool) write(parts ...[]byte) error {
 	return nil
 }
 
-// undo cuts the segment back to start after a failed write (a full disk), so the next
-// group writes where this one began.
+// undo cuts the segment back to start, durably, after a failed group, so that none of
+// its frames can come back at the next open and the next group writes where it began.
 func (sp *spool) undo(start int64, cause error) error {
-	if err := sp.w.Truncate(start); err != nil {
-		return fmt.Errorf("%w: write %s: %v; cutting it back: %v", errSpoolBroken, sp.w.Name(), cause, err)
+	err := sp.w.Truncate(start)
+	if err == nil {
+		err = sp.w.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v; cutting %s back: %v", errSpoolBroken, cause, sp.w.Name(), err)
 	}
 	sp.woff = start
-	return fmt.Errorf("spool: write %s: %w", sp.w.Name(), cause)
+	return cause
 }
 
 // copyBody writes the bytes of message id, found at loc, to w and checks them against

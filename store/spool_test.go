@@ -158,7 +158,7 @@ func TestSpoolRefuses(t *testing.T) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)
 			}
-		}, "has no record of it"},
+		}, "has no record of them"},
 		{"segment of another database", func(t *testing.T, path string) {
 			seg := filepath.Join(spoolDir(path), segName(1))
 			b, _ := os.ReadFile(seg)
