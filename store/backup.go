@@ -18,8 +18,8 @@ const backupTxBytes = 64 << 20
 // opens with Open like the original (and starts a spool of its own). It builds the copy in
 // a temporary file beside the database first, so it needs that much free space there.
 func (s *Store) Backup(w io.Writer) (int64, error) {
-	if s.spool.unindexed {
-		return 0, fmt.Errorf("back up %s: %w", s.path, ErrUnindexed)
+	if err := s.unindexed(); err != nil {
+		return 0, fmt.Errorf("back up %s: %w", s.path, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".backup-*.db")
 	if err != nil {

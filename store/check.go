@@ -25,8 +25,8 @@ func (s *Store) Check() []error {
 		return len(errs) < maxCheckErrors
 	}
 	s.waitIndexedAll()
-	if s.spool.unindexed {
-		add("%w", ErrUnindexed)
+	if err := s.unindexed(); err != nil {
+		add("%w", err)
 	}
 	for _, err := range s.checkPages() {
 		if !add("%w", err) {
@@ -156,9 +156,9 @@ func (s *Store) checkPages() []error {
 	var errs []error
 	check := func(btx *bolt.Tx) {
 		errs = errs[:0]
-		for err := range btx.Check() {
-			if errs = append(errs, err); len(errs) == maxCheckErrors {
-				return
+		for err := range btx.Check() { // read to the end: bbolt's checker stops only then
+			if len(errs) < maxCheckErrors {
+				errs = append(errs, err)
 			}
 		}
 	}

@@ -38,8 +38,9 @@ type committer struct {
 	spooled, exited chan struct{}
 	lastID          uint64 // the last message id handed out; only the spool loop touches it
 
-	bmu    sync.Mutex
-	broken error // set when the spool or its index failed: every later write fails
+	bmu      sync.Mutex
+	broken   error // the spool or an index failed: no more messages are taken
+	indexErr error // an index failed: no later index may commit (see commit)
 }
 
 func startCommitter(s *Store, lastID uint64) *committer {
@@ -86,20 +87,31 @@ func (c *committer) stop() {
 	<-c.exited
 }
 
-// fail breaks the store for writing: the spool or the index is in a state only a reopen
-// sorts out.
-func (c *committer) fail(err error) {
+// fail breaks the store for taking messages: the spool or the index is in a state only a
+// reopen sorts out. index says an index commit failed.
+func (c *committer) fail(err error, index bool) {
 	c.bmu.Lock()
 	defer c.bmu.Unlock()
 	if c.broken == nil {
 		c.broken = err
 	}
+	if index && c.indexErr == nil {
+		c.indexErr = err
+	}
 }
 
+// failed returns why the store takes no more messages, if it does not.
 func (c *committer) failed() error {
 	c.bmu.Lock()
 	defer c.bmu.Unlock()
 	return c.broken
+}
+
+// indexFailed returns why indexes no longer commit, if they do not.
+func (c *committer) indexFailed() error {
+	c.bmu.Lock()
+	defer c.bmu.Unlock()
+	return c.indexErr
 }
 
 // gather returns r and whatever else is queued on q at once, within the batch limits.
@@ -143,7 +155,7 @@ var errAbort = errors.New("store: abort group")
 // gets its error and the rest run again without it: the failure saw exactly the writes
 // committed before it.
 func (c *committer) commit(batch []*request) {
-	if c.failed() != nil {
+	if c.indexFailed() != nil {
 		// An index failed: its messages are in the spool past the recorded end, where
 		// Open finds them. Indexing later ones would move that end past them.
 		batch = slices.DeleteFunc(batch, func(r *request) bool { return r.done == nil })
@@ -177,7 +189,7 @@ func (c *committer) commit(batch []*request) {
 		}
 		if err != nil && indexed > 0 {
 			// The messages are acknowledged and durable in the spool; Open indexes them.
-			c.fail(fmt.Errorf("%w: index of spooled messages: %v", errSpoolBroken, err))
+			c.fail(fmt.Errorf("%w: index of spooled messages: %v", errSpoolBroken, err), true)
 			c.s.indexed.release()
 		}
 		if err != nil {
@@ -212,7 +224,7 @@ func (c *committer) spool(batch []*request) {
 		if err = c.s.spool.append(puts); err != nil {
 			c.lastID -= uint64(len(batch))
 			if errors.Is(err, errSpoolBroken) {
-				c.fail(err)
+				c.fail(err, false)
 			}
 		}
 	}

@@ -112,9 +112,15 @@ func (s *Store) PutMessage(ctx context.Context, env Envelope, raw []byte) (MsgID
 		sum := sha256.Sum256(raw) // hashed here, outside the write transaction
 		m.RawSHA256 = hex.EncodeToString(sum[:])
 	}
+	// A Message-ID is whatever the sender wrote, up to the header limit: one too long to be
+	// real is kept as the hash it is indexed under, so that provenance stays small.
+	m.MessageID = midKey(m.MessageID)
 	meta, err := json.Marshal(&m)
 	if err != nil {
 		return 0, fmt.Errorf("store message from %s: %w", env.Source, err)
+	}
+	if len(meta) > maxFrameMeta {
+		return 0, fmt.Errorf("store message from %s: provenance of %d bytes (envelope too large): %w", env.Source, len(meta), ErrInvalid)
 	}
 	p := &spooled{m: m, meta: meta, raw: raw, crc: payloadCRC(meta, raw)}
 	if err := s.put(ctx, p); err != nil {

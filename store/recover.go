@@ -164,20 +164,32 @@ func (sp *spool) pastEnd(seg uint32, off int64) bool {
 	if st, err := os.Stat(sp.segPath(seg)); err == nil && st.Size() > off {
 		return true
 	}
-	_, err := os.Stat(sp.segPath(seg + 1))
-	return err == nil
+	st, err := os.Stat(sp.segPath(seg + 1))
+	return err == nil && st.Size() > segHeaderLen
 }
 
 // recover indexes every intact frame after (seg, off), the end the database records, and
 // opens the writer after the last one. Frame ids must rise above last, the highest id
-// indexed. A torn or stale frame at the very end (a crash during a write, never
-// acknowledged) is cut off; a bad frame with intact ones after it, or before another
-// segment, is damage, and Open fails rather than guess.
+// indexed. Bad bytes with an intact frame after them (a damaged message, or a group cut
+// short by a power loss, whose pages reached the disk out of order) are skipped and noted
+// (Store.Recovered); bad bytes at the very end (a write torn by a crash, never
+// acknowledged) are cut off. Each segment frames are taken from is fsynced before their
+// index commits: they may still be only in the page cache of a process that was killed.
 func (sp *spool) recover(db *bolt.DB, seg uint32, off int64, last uint64) error {
 	var pending []*spooled
-	flush := func() error {
+	dirSynced := false
+	flush := func(f *os.File) error {
 		if len(pending) == 0 {
 			return nil
+		}
+		if !dirSynced { // a segment linked in just before a kill
+			if err := syncDir(sp.dir); err != nil {
+				return fmt.Errorf("open spool %s: %w", sp.dir, err)
+			}
+			dirSynced = true
+		}
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("open spool %s: %w", sp.dir, err)
 		}
 		err := db.Update(func(btx *bolt.Tx) error {
 			tx := &Tx{tx: btx}
@@ -199,57 +211,66 @@ func (sp *spool) recover(db *bolt.DB, seg uint32, off int64, last uint64) error 
 		if err != nil {
 			return fmt.Errorf("open spool %s: the database records messages in segment %d: %w", sp.dir, seg, err)
 		}
-		var bad error
-		for {
-			p, err := readFrame(f, off)
-			if err == nil && uint64(p.m.ID) <= last {
-				err = fmt.Errorf("%w: message id %d, not after %d", errBadFrame, p.m.ID, last)
+		st, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("open spool %s: %w", sp.dir, err)
+		}
+		size := st.Size()
+		for off < size {
+			p, err := readFrame(f, off, size, last)
+			if err != nil && !errors.Is(err, errBadFrame) {
+				return fmt.Errorf("open spool %s: read %s at %d: %w", sp.dir, f.Name(), off, err)
 			}
 			if err != nil {
-				bad = err
-				break
+				next, ok := nextIntact(f, off, size, last)
+				if !ok {
+					break
+				}
+				sp.notes = append(sp.notes, fmt.Sprintf("segment %s: %d bad bytes at %d skipped (%v); the intact messages after them are kept", f.Name(), next-off, off, err))
+				off = next
+				continue
 			}
 			p.loc.seg = seg
 			pending = append(pending, p)
 			off, last = p.loc.end(), uint64(p.m.ID)
 			if len(pending) == recoverBatch {
-				if err := flush(); err != nil {
+				if err := flush(f); err != nil {
 					return err
 				}
 			}
 		}
-		if !errors.Is(bad, errBadFrame) && !errors.Is(bad, io.EOF) && !errors.Is(bad, io.ErrUnexpectedEOF) {
-			return fmt.Errorf("open spool %s: read %s at %d: %w", sp.dir, f.Name(), off, bad)
+		if err := flush(f); err != nil {
+			return err
 		}
-		next := sp.segPath(seg + 1)
-		_, nextErr := os.Stat(next)
-		if nextErr != nil {
-			if at, ok := intactAfter(f, off, last); ok {
-				return fmt.Errorf("open spool %s: segment %s has damaged bytes at %d and an intact message after them at %d; restore the folder from a backup", sp.dir, f.Name(), off, at)
-			}
+		if _, err := os.Stat(sp.segPath(seg + 1)); err != nil {
 			break
 		}
-		if st, err := f.Stat(); err != nil || st.Size() != off {
-			return fmt.Errorf("open spool %s: segment %s has damaged bytes at %d, before segment %s; restore the folder from a backup", sp.dir, f.Name(), off, next)
+		if off < size {
+			sp.notes = append(sp.notes, fmt.Sprintf("segment %s: %d bad bytes at its end kept, not read", f.Name(), size-off))
 		}
 		seg, off = seg+1, segHeaderLen
-	}
-	if err := flush(); err != nil {
-		return err
 	}
 	return sp.openWriter(seg, off)
 }
 
-// intactAfter looks past the bad bytes at off for an intact frame of a later message: a
-// torn tail has none, damage in the middle of the spool does.
-func intactAfter(f *os.File, off int64, last uint64) (int64, bool) {
-	st, err := f.Stat()
-	if err != nil {
+// nextIntact finds where the next intact frame of a later message starts after the bad
+// bytes at off, if any does. If the frame at off has a sound header, only its body is bad
+// (torn, or damaged) and nothing inside it is looked at: a message may carry anything,
+// frames too.
+func nextIntact(f *os.File, off, size int64, last uint64) (int64, bool) {
+	from := off + 1
+	hb := make([]byte, frameHeaderLen)
+	if _, err := f.ReadAt(hb, off); err == nil {
+		if h, err := decodeFrameHeader(hb); err == nil {
+			from = off + h.size()
+		}
+	}
+	if from >= size {
 		return 0, false
 	}
-	r := io.NewSectionReader(f, off+1, st.Size()-off-1)
+	r := io.NewSectionReader(f, from, size-from)
 	buf := make([]byte, 64<<10)
-	base := off + 1
+	base := from
 	for {
 		n, err := io.ReadFull(r, buf)
 		chunk := buf[:n]
@@ -259,12 +280,12 @@ func intactAfter(f *os.File, off int64, last uint64) (int64, bool) {
 				break
 			}
 			at := base + int64(i+j)
-			if p, err := readFrame(f, at); err == nil && uint64(p.m.ID) > last {
+			if _, err := readFrame(f, at, size, last); err == nil {
 				return at, true
 			}
 			i += j + 1
 		}
-		if err != nil {
+		if err != nil || n < len(frameMagic) {
 			return 0, false
 		}
 		// Keep the last bytes: the magic may span two chunks.
@@ -276,16 +297,26 @@ func intactAfter(f *os.File, off int64, last uint64) (int64, bool) {
 	}
 }
 
-// readFrame reads and checks the frame at off, returning the message it holds (without
-// its bytes) and its place.
-func readFrame(f *os.File, off int64) (*spooled, error) {
+// readFrame reads and checks the frame at off in a segment of size bytes: a sound header,
+// a message id after last, the whole frame inside the segment, the checksum. It returns
+// the message it holds (without its bytes) and its place.
+func readFrame(f *os.File, off, size int64, last uint64) (*spooled, error) {
 	hb := make([]byte, frameHeaderLen)
 	if _, err := f.ReadAt(hb, off); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%w: cut short", errBadFrame)
+		}
 		return nil, err
 	}
 	h, err := decodeFrameHeader(hb)
 	if err != nil {
 		return nil, err
+	}
+	if uint64(h.id) <= last {
+		return nil, fmt.Errorf("%w: message id %d, not after %d", errBadFrame, h.id, last)
+	}
+	if off+h.size() > size {
+		return nil, fmt.Errorf("%w: cut short", errBadFrame)
 	}
 	meta := make([]byte, h.metaLen)
 	if _, err := f.ReadAt(meta, off+frameHeaderLen); err != nil {
@@ -293,11 +324,10 @@ func readFrame(f *os.File, off int64) (*spooled, error) {
 	}
 	sum := crc32.New(castagnoli)
 	sum.Write(meta)
-	n, err := io.Copy(sum, io.NewSectionReader(f, off+frameHeaderLen+int64(h.metaLen), int64(h.bodyLen)))
-	if err != nil {
+	if _, err := io.Copy(sum, io.NewSectionReader(f, off+frameHeaderLen+int64(h.metaLen), int64(h.bodyLen))); err != nil {
 		return nil, err
 	}
-	if n != int64(h.bodyLen) || sum.Sum32() != h.crc {
+	if sum.Sum32() != h.crc {
 		return nil, fmt.Errorf("%w: checksum mismatch", errBadFrame)
 	}
 	p := &spooled{loc: rawLoc{off: off, metaLen: h.metaLen, bodyLen: int64(h.bodyLen)}}

@@ -53,6 +53,9 @@ type spool struct {
 	// records: messages acknowledged just before a crash, indexed at the next read-write
 	// open.
 	unindexed bool
+	// notes say what recovery skipped at open (Store.Recovered).
+	notes  []string
+	closed bool
 }
 
 func spoolDir(dbPath string) string { return dbPath + ".spool" }
@@ -86,6 +89,9 @@ func (sp *spool) checkSegHeader(f *os.File, n uint32) error {
 func (sp *spool) segment(n uint32) (*os.File, error) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
+	if sp.closed {
+		return nil, fmt.Errorf("spool %s: %w", sp.dir, ErrClosed)
+	}
 	if f := sp.files[n]; f != nil {
 		return f, nil
 	}
@@ -121,12 +127,14 @@ func (sp *spool) create(n uint32) error {
 		err = os.Link(tmp, final)
 	}
 	os.Remove(tmp)
-	if err == nil {
-		err = syncDir(sp.dir)
-	}
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("spool: create segment %s: %w", final, err)
+	}
+	if err := syncDir(sp.dir); err != nil {
+		// The segment is there but may not stay: a reopen sorts it out.
+		f.Close()
+		return fmt.Errorf("%w: create segment %s: %v", errSpoolBroken, final, err)
 	}
 	if sp.w != nil {
 		sp.w.Close()
@@ -264,7 +272,7 @@ func (sp *spool) close() {
 	for _, f := range sp.files {
 		f.Close()
 	}
-	sp.files = nil
+	sp.files, sp.closed = nil, true
 	if sp.w != nil {
 		sp.w.Close()
 		sp.w = nil

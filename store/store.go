@@ -138,6 +138,10 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// Recovered says what Open skipped in the spool while indexing the messages of a crash:
+// damaged bytes with intact messages after them. Empty after a clean start.
+func (s *Store) Recovered() []string { return s.spool.notes }
+
 // Path returns the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 

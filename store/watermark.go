@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math"
 	"sync"
 )
@@ -56,4 +57,19 @@ func (s *Store) waitIndexedAll() {
 	if s.indexed != nil {
 		s.indexed.wait(s.assigned.Load())
 	}
+}
+
+// unindexed says why acknowledged messages may be missing from the index: a read-only
+// open found frames past the recorded end, or an index commit failed. Either way a
+// read-write open indexes them.
+func (s *Store) unindexed() error {
+	if s.spool.unindexed {
+		return ErrUnindexed
+	}
+	if s.gc != nil {
+		if err := s.gc.indexFailed(); err != nil {
+			return fmt.Errorf("%w (%v)", ErrUnindexed, err)
+		}
+	}
+	return nil
 }

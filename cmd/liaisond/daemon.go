@@ -68,6 +68,9 @@ func startDaemon(cfg *config.Config, log *zap.Logger, o daemonOptions) (_ *daemo
 	if err != nil {
 		return nil, fmt.Errorf("[store] path: %w", err)
 	}
+	for _, note := range d.st.Recovered() {
+		log.Warn("store recovered after a crash", zap.String("path", cfg.Store.Path), zap.String("skipped", note))
+	}
 	popts := parseOptions(cfg)
 	hooks, gate, err := newHooks(cfg)
 	if err != nil {
