@@ -184,7 +184,6 @@ func (b *builder) build() {
 	}
 
 	// Purpose and deadline.
-	st.Purpose = purposeOf(fs, st.Title)
 	if f, ok := fs.get("deadline"); ok {
 		if d, ok := parseDeadline(f.oneLine()); ok {
 			st.Deadline = d
@@ -192,6 +191,7 @@ func (b *builder) build() {
 			res.problem(fmt.Sprintf("deadline %q not understood", f.oneLine()))
 		}
 	}
+	st.Purpose = purposeOf(fs, st.Title, st.Deadline != "")
 
 	// Body, identifiers, files.
 	st.Body = cleanBody(l.text)

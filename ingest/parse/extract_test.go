@@ -114,8 +114,14 @@ func TestPurposeOf(t *testing.T) {
 		{"ACTION: CT4 asks IETF IDR to reply.", "", liaisond.PurposeAction},
 		{"For information to: IETF CCAMP WG", "LS/r on OTN", liaisond.PurposeResponse},
 		{"Title: x", "x", liaisond.PurposeNone},
+		{"Action: For comment by the IESG; for information to the IAB", "", liaisond.PurposeComment},
+		{"Expected action: COMM", "", liaisond.PurposeComment},
+		{"Title: x\nDeadline: 2027-03-01", "x", liaisond.PurposeAction},
+		{"Title: Reply to IETF HTTPAPI\nDeadline: 2027-03-01", "Reply to IETF HTTPAPI", liaisond.PurposeAction},
+		{"Purpose: In response\nDeadline: 2027-03-01", "", liaisond.PurposeResponse},
 	} {
-		if got := purposeOf(scanFields(tc.block), tc.title); got != tc.want {
+		deadline := scanFields(tc.block).has("deadline")
+		if got := purposeOf(scanFields(tc.block), tc.title, deadline); got != tc.want {
 			t.Errorf("purposeOf(%q) = %q, want %q", tc.block, got, tc.want)
 		}
 	}

@@ -110,6 +110,8 @@ var statementLabels = map[string]string{
 	"action id":                 "purpose",
 	"status":                    "purpose",
 	"due date":                  "deadline",
+	"action due date":           "deadline",
+	"expected action":           "purpose",
 	"reply due":                 "deadline",
 	"reference":                 "reference",
 	"broadband forum reference": "reference",

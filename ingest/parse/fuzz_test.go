@@ -55,7 +55,7 @@ func FuzzFields(f *testing.F) {
 	f.Add("Title: x\nContact: a  Tel: 1\n   Org  E-mail: a@b.c\nDeadline: 15/12/2026\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		fs := scanFields(text)
-		purposeOf(fs, text)
+		purposeOf(fs, text, fs.has("deadline"))
 		for _, fl := range fs.all["technical"] {
 			for _, c := range contactsIn(fl.text()) {
 				if !strings.Contains(c.Email, "@") {

@@ -17,6 +17,8 @@ var (
 	wgSuffix    = regexp.MustCompile(`(?i)\s+(?:WG|working group|work group)$`)
 	groupSep    = regexp.MustCompile(`\s*(?:[,;]|\band\b|&)\s*`)
 	groupNoise  = regexp.MustCompile(`(?i)^(?:the\s+)`)
+	// groupIdent is a group's number within its organisation: WG10, SG 13, TC5, WP 4B.
+	groupIdent = regexp.MustCompile(`\b(?:WG|SG|TG|TC|ISG|WP|SC|Q)\s?-?\d+[A-Z]?\b`)
 )
 
 // normalizeFromGroup turns a sending group as written into the short form records use:
@@ -52,7 +54,19 @@ func normalizeFromGroup(g, orgName string) string {
 		}
 	}
 	if m := trailingAcr.FindStringSubmatch(g); m != nil && orgName != "" {
-		return orgName + " " + m[2]
+		// "O-RAN Alliance WG10 (OAM)": the group is named already, the parenthesis
+		// describes it. "ATIS Packet ... Committee (PTSC)": the acronym is the short form,
+		// after the organisation named. "Unicode Technical Committee (UTC)", the
+		// organisation not named: the name as written.
+		name := strings.TrimSpace(m[1])
+		switch {
+		case groupIdent.MatchString(name):
+			return normalizeFromGroup(name, orgName)
+		case strings.HasPrefix(strings.ToUpper(name), strings.ToUpper(orgName)+" "):
+			return orgName + " " + m[2]
+		default:
+			return name
+		}
 	}
 	if orgName != "" && orgByText(g) == "" && !strings.HasPrefix(strings.ToUpper(g), strings.ToUpper(orgName)) {
 		// "Technical Committee" from a BBF mail: name the body.

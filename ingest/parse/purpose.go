@@ -11,6 +11,7 @@ var (
 	purposeWords = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply)\b`)
 	clauseSep    = regexp.MustCompile(`[;.\n]|,\s*(?:and\s+)?(?:others?|all other)`)
 	ietfWord     = regexp.MustCompile(`(?i)\b(IETF|IAB|IESG)\b`)
+	forPurpose   = regexp.MustCompile(`(?i)^\s*for\s+(?:action|comments?|information|info)\b`)
 	replyTitle   = regexp.MustCompile(`(?i)^(?:reply\s+ls|ls/r|ls\s*/\s*r|response\s+to|reply\s+to|answer\s+to)\b|\bLS/r\b`)
 )
 
@@ -31,11 +32,12 @@ func purposeWord(w string) liaisond.Purpose {
 
 // purposeOf decides a statement's purpose from its fields: a Purpose line (with per-recipient
 // clauses, the one naming an IETF body wins), ITU-T "For action to:" lines, a 3GPP ACTION
-// section, or a reply's title.
-func purposeOf(fs fields, title string) liaisond.Purpose {
+// section, or a reply's title. With none of those but a deadline, or a reply that sets a
+// deadline, something is asked for by then: action.
+func purposeOf(fs fields, title string, deadline bool) liaisond.Purpose {
 	reply := replyTitle.MatchString(title) || (fs.has("responseto") && !emptyValue(fs.value("responseto")))
-	if fs.has("purpose") {
-		if p := perRecipient(fs.value("purpose")); p != liaisond.PurposeNone {
+	for _, f := range fs.all["purpose"] { // "Status: Approved ..." before "Expected action: COMM"
+		if p := perRecipient(f.text()); p != liaisond.PurposeNone {
 			if p == liaisond.PurposeInfo && reply {
 				return liaisond.PurposeResponse
 			}
@@ -50,6 +52,9 @@ func purposeOf(fs fields, title string) liaisond.Purpose {
 	}
 	if fs.has("action") {
 		v := strings.ToLower(fs.value("action"))
+		if forPurpose.MatchString(v) { // "Action: For comment by the IESG; for information to the IAB"
+			return perRecipient(v)
+		}
 		if emptyValue(v) || strings.HasPrefix(v, "none") || strings.HasPrefix(v, "no action") {
 			if reply {
 				return liaisond.PurposeResponse
@@ -58,7 +63,10 @@ func purposeOf(fs fields, title string) liaisond.Purpose {
 		}
 		return liaisond.PurposeAction
 	}
-	if reply {
+	switch {
+	case deadline:
+		return liaisond.PurposeAction
+	case reply:
 		return liaisond.PurposeResponse
 	}
 	return liaisond.PurposeNone
@@ -83,7 +91,7 @@ func perRecipient(v string) liaisond.Purpose {
 	switch strings.ToUpper(strings.Trim(collapseSpace(v), ". ")) {
 	case "ACT", "ACTION":
 		return liaisond.PurposeAction
-	case "COM", "COMMENT", "COMMENTS":
+	case "COM", "COMM", "COMMENT", "COMMENTS":
 		return liaisond.PurposeComment
 	case "FYI", "INF", "INFO":
 		return liaisond.PurposeInfo
