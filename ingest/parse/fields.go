@@ -146,16 +146,22 @@ var valueExpected = map[string]bool{"title": true, "from": true, "to": true, "pu
 var evidenceKeys = []string{"title", "from", "to", "purpose", "foraction", "forcomment", "forinfo",
 	"deadline", "response", "technical", "responseto"}
 
-var labelLine = regexp.MustCompile(`^([ \t]*)([A-Za-z][A-Za-z0-9 ()./'&-]{0,40}?)[ \t]*:[ \t]*(.*)$`)
+var labelLine = regexp.MustCompile(`^([ \t]*)([A-Za-z][A-Za-z0-9 ()./'&*-]{0,40}?)[ \t]*:[ \t]*(.*)$`)
 var pleaseReplyBy = regexp.MustCompile(`(?i)^[ \t]*(please reply by|reply by)[ \t]+(.+)$`)
 
-// canonicalLabel turns "Technical Contact(s)" into "technical contact".
+// canonicalLabel turns "Technical Contact(s)" into "technical contact", and ETSI's
+// "Title*" (a mandatory field) and "from Source*" into "title" and "source".
 func canonicalLabel(l string) string {
-	l = strings.ToLower(collapseSpace(l))
+	l = strings.ToLower(collapseSpace(strings.ReplaceAll(l, "*", "")))
 	l = strings.ReplaceAll(l, "(s)", "")
 	l = strings.TrimSpace(strings.TrimSuffix(l, "."))
 	if _, ok := statementLabels[l]; ok {
 		return l
+	}
+	if rest, ok := strings.CutPrefix(l, "from "); ok {
+		if _, ok := statementLabels[rest]; ok {
+			return rest
+		}
 	}
 	if strings.HasSuffix(l, "s") {
 		if _, ok := statementLabels[strings.TrimSuffix(l, "s")]; ok {

@@ -138,12 +138,33 @@ func ietfGroup(entry string) string {
 	return "IETF " + name + " WG"
 }
 
+// areaName matches the IETF areas by their full names, some of which hold an "and" that
+// would split them: "Operations and Management Area" is the OPS Area.
+var areaName = regexp.MustCompile(`(?i)\b(?:the\s+)?(?:IETF\s+)?(Applications\s+and\s+Real[\s-]*Time|Operations\s+and\s+Management|Web\s+and\s+Internet\s+Transport|Routing|Security|Internet|Transport(?:\s+Services)?|General)\s+Area\b`)
+
+var areaAcronyms = map[string]string{
+	"applications and real-time": "ART", "applications and real time": "ART", "applications and realtime": "ART",
+	"operations and management": "OPS", "web and internet transport": "WIT", "routing": "RTG",
+	"security": "SEC", "internet": "INT", "transport": "TSV", "transport services": "TSV", "general": "GEN",
+}
+
+// shortAreas writes the IETF areas named in full by their acronyms.
+func shortAreas(v string) string {
+	return areaName.ReplaceAllStringFunc(v, func(m string) string {
+		name := strings.ToLower(collapseSpace(areaName.FindStringSubmatch(m)[1]))
+		if acr, ok := areaAcronyms[name]; ok {
+			return "IETF " + acr + " Area"
+		}
+		return m
+	})
+}
+
 // ietfGroups keeps the IETF bodies named in addressee lines, without repeats.
 func ietfGroups(values ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, v := range values {
-		for _, e := range splitGroups(parenAcronym.ReplaceAllString(v, "WG ($1)")) {
+		for _, e := range splitGroups(shortAreas(parenAcronym.ReplaceAllString(v, "WG ($1)"))) {
 			g := ietfGroup(e)
 			if g != "" && !seen[strings.ToLower(g)] {
 				seen[strings.ToLower(g)] = true
