@@ -124,6 +124,16 @@ func (b *builder) build() {
 	if st.FromOrg == "" && groupText == "" {
 		st.FromOrg = orgByText(st.Title)
 	}
+	if groupText == "" && orgByText(meeting) == "" && strings.HasPrefix(st.FromOrg, "ITU-") {
+		// itu.int serves all three sectors: the sender's name or the document says which,
+		// and which of its groups.
+		name := ""
+		if sender != nil {
+			name = sender.Name
+		}
+		st.FromOrg = ituSector(name, text, st.FromOrg)
+		groupText = ituGroupIn(text, st.FromOrg)
+	}
 	switch {
 	case st.FromOrg == "3GPP" && meeting != "" && !tgppWG.MatchString(groupText):
 		st.FromGroups = []string{normalizeFromGroup(meeting, "3GPP")}

@@ -209,3 +209,46 @@ func groupsFromAddresses(addrs []string) []string {
 	}
 	return out
 }
+
+var ituSectorMark = regexp.MustCompile(`(?i)\bITU-([TRD])\b|\b(Radiocommunication|Telecommunication Development|Telecommunication Standardi[sz]ation)\b`)
+
+// ituSector names the ITU sector a statement from itu.int comes from: the first one the
+// sender's name or else the text names, or def.
+func ituSector(senderName, text, def string) string {
+	for _, s := range []string{senderName, text} {
+		m := ituSectorMark.FindStringSubmatch(s)
+		switch {
+		case m == nil:
+			continue
+		case m[1] != "":
+			return "ITU-" + strings.ToUpper(m[1])
+		case strings.HasPrefix(strings.ToLower(m[2]), "radio"):
+			return "ITU-R"
+		case strings.HasSuffix(strings.ToLower(m[2]), "development"):
+			return "ITU-D"
+		default:
+			return "ITU-T"
+		}
+	}
+	return def
+}
+
+// ituGroupHead bounds how far into a statement its sending group is looked for.
+const ituGroupHead = 3000
+
+// ituGroupIn finds the sending group in the head of a statement that has no From line:
+// ITU-R's working parties, or a study group.
+func ituGroupIn(text, sector string) string {
+	if len(text) > ituGroupHead {
+		text = text[:ituGroupHead]
+	}
+	if sector == "ITU-R" {
+		if m := ituWP.FindString(text); m != "" {
+			return sector + " " + m
+		}
+	}
+	if m := ituSG.FindString(text); m != "" {
+		return sector + " " + m
+	}
+	return ""
+}
