@@ -18,10 +18,22 @@ func (b *builder) coverSheet(files []File) (fields, string) {
 		}
 		all = fillFrom(all, scanFields(doc.Text))
 		if title == "" {
-			title = strings.TrimSpace(doc.Title)
+			title = docTitle(doc.Title)
 		}
 	}
 	return all, title
+}
+
+// docTitle is a document's title property when it reads as a title: a phrase, not a
+// document number ("ORAN-WG4-LS-2026-027") or a file name, which is what many templates
+// leave there.
+func docTitle(t string) string {
+	t = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(t), "Microsoft Word - "))
+	low := strings.ToLower(t)
+	if !strings.ContainsAny(t, " \t") || strings.HasSuffix(low, ".docx") || strings.HasSuffix(low, ".doc") || strings.HasSuffix(low, ".pdf") {
+		return ""
+	}
+	return t
 }
 
 // document extracts the text of a DOCX or PDF attachment; other files are skipped. A
