@@ -55,6 +55,12 @@ func unwrapInline(chain []*layer, l *layer) []*layer {
 		// A reply that adds nothing above the message it quotes forwards that message.
 		empty := strings.TrimSpace(stripQuoted(b.before)) == ""
 		forward := b.forward || subjectIsForward(l.subject) || (!reply && own < 2) || empty || thread && own < 2
+		if b.header.from == "" && thread && own < 2 && strings.TrimSpace(b.after) != "" {
+			// A reply inside a thread forwarded to the intake ("El ..., X escribió:"):
+			// the statement is further down, in what it quotes.
+			l.text = b.after
+			continue
+		}
 		if b.header.from == "" || !forward {
 			// A quoted reply: the newest text counts, older statements below it do not.
 			l.text = b.before

@@ -149,7 +149,29 @@ func addressList(v string) []liaisond.Contact {
 		}
 		return out
 	}
+	if out := bracketedList(v); out != nil {
+		return out
+	}
 	return contactsIn(v)
+}
+
+// bracketedItem is one "Name <address>" of a list whose names are not quoted.
+var bracketedItem = regexp.MustCompile(`^[\s,;]*([^<>;]*?)\s*<([^<>\s@]+@[^<>\s]+)>`)
+
+// bracketedList reads a list that is only "Name <address>" items, names unquoted and
+// perhaps holding commas as Outlook writes them in a forwarded header ("Wilk, Tomasz
+// <t.wilk@x>; Ruiz Gómez, Ana <a@y>"); nil when v is not such a list.
+func bracketedList(v string) []liaisond.Contact {
+	var out []liaisond.Contact
+	for strings.TrimSpace(strings.Trim(v, ",; ")) != "" {
+		m := bracketedItem.FindStringSubmatch(v)
+		if m == nil {
+			return nil
+		}
+		out = append(out, liaisond.Contact{Name: cleanName(m[1]), Email: m[2]})
+		v = v[len(m[0]):]
+	}
+	return out
 }
 
 // firstAddress returns the first address in v, or nil.

@@ -12,7 +12,7 @@ var (
 	separatorRe = regexp.MustCompile(`^\s*(?:-{2,}|_{2,}|={2,})\s*([^-_=]{0,60}?)\s*(?:-{2,}|_{2,}|={2,})?\s*$`)
 	beginFwdRe  = regexp.MustCompile(`(?i)^\s*(?:begin forwarded message|anfang der weitergeleiteten (?:nachricht|e-mail)|début du message réexpédié|debut du message reexpedie|inizio messaggio inoltrato|mensaje reenviado|mensagem encaminhada|forwarded message|doorgestuurd bericht|vidarebefordrat meddelande|videresendt melding|转发的邮件|転送されたメッセージ|原始邮件)\s*:?\s*$`)
 	notesFwdRe  = regexp.MustCompile(`(?i)^\s*-{2,}\s*forwarded by\b`)
-	forwardWord = regexp.MustCompile(`(?i)forward|weitergeleitet|réexpédié|transféré|inoltrat|reenviad|encaminhad|doorgestuurd|vidarebefordra|videresend|转发|転送`)
+	forwardWord = regexp.MustCompile(`(?i)forward|weitergeleitet|réexpédié|transféré|inoltrat|reenviad|encaminhad|doorgestuurd|vidarebefordra|videresend|转发|転送|전달|пересланн|przekazan|iletilen|přeposlan`)
 	replyHeadRe = regexp.MustCompile(`(?i)(?:^|\s)(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|kirjoitti|napisał|написал|写道|のメッセージ)\s*:\s*$`)
 	mailTime    = regexp.MustCompile(`\b\d{1,2}[:.]\d{2}\b|午前|午後|上午|下午`)
 	hdrLineRe   = regexp.MustCompile(`^\s*\*?\s*([^\s:*][^:*]{0,30}?)\s*\*?\s*[:：]\s*\*?\s*(.*)$`)
@@ -23,7 +23,8 @@ var forwardLabels = map[string]string{
 	"from": "from", "von": "from", "de": "from", "da": "from", "van": "from", "från": "from",
 	"fra": "from", "od": "from", "от": "from", "发件人": "from", "寄件者": "from", "差出人": "from",
 	"보낸 사람": "from", "afzender": "from", "lähettäjä": "from", "feladó": "from", "nadawca": "from",
-	"remitente": "from", "expéditeur": "from", "sender": "from",
+	"remitente": "from", "expéditeur": "from", "sender": "from", "mittente": "from", "보낸사람": "from",
+	"відправник": "from", "gönderen": "from", "odesílatel": "from",
 	"sent": "date", "date": "date", "gesendet": "date", "datum": "date", "envoyé": "date",
 	"envoye": "date", "enviado": "date", "enviada": "date", "fecha": "date", "inviato": "date",
 	"enviado el": "date", "enviada el": "date", "enviado em": "date", "enviada em": "date",
@@ -33,8 +34,10 @@ var forwardLabels = map[string]string{
 	"отправлено": "date", "дата": "date", "wysłano": "date", "sent at": "date",
 	"to": "to", "an": "to", "à": "to", "a": "to", "para": "to", "aan": "to", "till": "to",
 	"til": "to", "收件人": "to", "宛先": "to", "받는 사람": "to", "кому": "to", "do": "to",
-	"vastaanottaja": "to", "címzett": "to",
+	"vastaanottaja": "to", "címzett": "to", "destinatario": "to", "destinatari": "to", "받는사람": "to",
+	"кому:": "to", "komu": "to", "alıcı": "to",
 	"cc": "cc", "kopie": "cc", "copie": "cc", "抄送": "cc", "副本": "cc", "copy": "cc", "kopia": "cc",
+	"참조": "cc", "копия": "cc", "dw": "cc", "kopie an": "cc", "copia": "cc",
 	"subject": "subject", "betreff": "subject", "objet": "subject", "oggetto": "subject",
 	"asunto": "subject", "assunto": "subject", "onderwerp": "subject", "ämne": "subject",
 	"emne": "subject", "主题": "subject", "主旨": "subject", "件名": "subject", "제목": "subject",
