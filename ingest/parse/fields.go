@@ -11,6 +11,9 @@ type field struct {
 	key   string // canonical label, one of the keys of statementLabels
 	value string // text after the colon on the label line
 	more  []string
+	// below: the label stood alone on its line and its value follows on the next lines
+	// (a Word table pasted as text, each cell on a line of its own).
+	below bool
 }
 
 // text is the value and its continuation lines, joined by newlines.
@@ -221,6 +224,10 @@ func scanFields(text string) fields {
 		if m != nil {
 			label := canonicalLabel(m[2])
 			key, known := statementLabels[label]
+			if cur != nil && cur.below && cur.value == "" && !known && !contactSubLine(line) {
+				cur.value = strings.TrimSpace(line) // "LS on X: Y" under a bare "TITLE:"
+				continue
+			}
 			// An indented line under an open field is that field's continuation (a 3GPP
 			// "Name:" or an ITU "E-mail:"), unless it is itself a statement label at a
 			// shallow indent.
@@ -243,6 +250,7 @@ func scanFields(text string) fields {
 					inBody = true
 				}
 				cur = &field{key: key, value: strings.TrimSpace(m[3])}
+				cur.below = cur.value == "" && valueExpected[key]
 				continue
 			}
 			if indent <= 4 && len(strings.Fields(m[2])) <= 4 {
@@ -252,6 +260,14 @@ func scanFields(text string) fields {
 		}
 		if cur != nil && indent > 0 {
 			cur.more = append(cur.more, strings.TrimSpace(line))
+			continue
+		}
+		if cur != nil && cur.below {
+			if cur.value == "" {
+				cur.value = strings.TrimSpace(line)
+			} else {
+				cur.more = append(cur.more, strings.TrimSpace(line))
+			}
 			continue
 		}
 		flush()

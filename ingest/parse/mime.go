@@ -17,12 +17,22 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // every charset in the wild, not only UTF-8
+	"github.com/emersion/go-message/charset" // every charset in the wild, not only UTF-8
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
 
 	liaisond "github.com/ietf-tools/liaisond"
 )
+
+// Mail labelled ISO-8859-1 is nearly always Windows-1252 (curly quotes and dashes in
+// 0x80-0x9F, which Latin-1 has as control codes): read it so, as browsers do (WHATWG
+// Encoding Standard), in bodies and in encoded-words alike.
+func init() {
+	for _, label := range []string{"iso-8859-1", "iso8859-1", "iso_8859-1", "iso_8859-1:1987", "latin1",
+		"l1", "cp819", "ibm819", "iso-ir-100", "csisolatin1"} {
+		charset.RegisterEncoding(label, charmap.Windows1252)
+	}
+}
 
 // entity is one message (the outer one or a message/rfc822 inside it) read into what the
 // parser needs: its header, its body text and the files it carries.
