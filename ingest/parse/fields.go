@@ -87,6 +87,7 @@ var statementLabels = map[string]string{
 	"contact":                   "technical",
 	"contact person":            "technical",
 	"contact persons":           "technical",
+	"contact details":           "technical",
 	"purpose":                   "purpose",
 	"for":                       "purpose",
 	"for action to":             "foraction",
@@ -192,7 +193,8 @@ func scanFields(text string) fields {
 	}
 	inBody := false
 	awaiting := false // cur's label stood alone: its value is the next paragraph (Word tables)
-	for _, line := range strings.Split(text, "\n") {
+	lines := strings.Split(text, "\n")
+	for i, line := range lines {
 		if strings.TrimSpace(line) == "" {
 			if cur != nil && cur.value == "" && len(cur.more) == 0 && valueExpected[cur.key] {
 				awaiting = true
@@ -262,6 +264,12 @@ func scanFields(text string) fields {
 			cur.more = append(cur.more, strings.TrimSpace(line))
 			continue
 		}
+		if cur != nil && !inBody && i+1 < len(lines) && knownLabelLine(lines[i+1]) {
+			// A line between two fields continues the first: a title wrapped by a PDF or
+			// Word layout that lost its indentation.
+			cur.more = append(cur.more, strings.TrimSpace(line))
+			continue
+		}
 		if cur != nil && cur.below {
 			if cur.value == "" {
 				cur.value = strings.TrimSpace(line)
@@ -274,6 +282,19 @@ func scanFields(text string) fields {
 	}
 	flush()
 	return fs
+}
+
+// knownLabelLine reports whether line starts a statement field.
+func knownLabelLine(line string) bool {
+	if strings.IndexByte(line, ':') < 0 {
+		return false
+	}
+	m := labelLine.FindStringSubmatch(line)
+	if m == nil {
+		return false
+	}
+	_, ok := statementLabels[canonicalLabel(m[2])]
+	return ok
 }
 
 // countLabels is how many different statement labels text carries: how much it looks like
