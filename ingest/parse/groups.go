@@ -14,7 +14,7 @@ var (
 	tgppTSG     = regexp.MustCompile(`(?i)\bTSG[- ]?(SA|CT|RAN|GERAN)\b`)
 	ieee802     = regexp.MustCompile(`(?i)\bIEEE\s*(?:P)?(802(?:\.\d+)?)\b`)
 	trailingAcr = regexp.MustCompile(`^(.*\S)\s*\(([A-Z][A-Z0-9-]{1,9})\)$`)
-	wgSuffix    = regexp.MustCompile(`(?i)\s+(?:WG|working group|work group)$`)
+	wgSuffix    = regexp.MustCompile(`(?i)\s+(?:WGs?|working groups?|work groups?)$`)
 	groupSep    = regexp.MustCompile(`\s*(?:[,;]|\band\b|&)\s*`)
 	groupNoise  = regexp.MustCompile(`(?i)^(?:the\s+)`)
 	// groupIdent is a group's number within its organisation: WG10, SG 13, TC5, WP 4B.
@@ -90,9 +90,12 @@ func splitGroups(v string) []string {
 }
 
 var (
-	ietfPrefix   = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*`)
-	areaSuffix   = regexp.MustCompile(`(?i)\s+area$`)
-	bareWG       = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WG|[Ww]orking [Gg]roup)$`)
+	ietfPrefix = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*`)
+	areaSuffix = regexp.MustCompile(`(?i)\s+area$`)
+	bareWG     = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WGs?|[Ww]orking [Gg]roups?)$`)
+	// "IETF (sipcore)", and "the CoRE working group of the IETF".
+	ietfParenWG  = regexp.MustCompile(`(?i)^(?:the\s+)?IETF\s*\(\s*([A-Za-z][A-Za-z0-9-]{1,14})\s*\)$`)
+	wgOfIETF     = regexp.MustCompile(`(?i)^(?:the\s+)?([A-Za-z][A-Za-z0-9-]{1,14})\s+(?:WG|working group)\s+of\s+the\s+IETF$`)
 	groupParen   = regexp.MustCompile(`\s*\([^)]*\)\s*`)
 	parenAcronym = regexp.MustCompile(`(?i)(?:working group|wg)\s*\(([A-Z][A-Z0-9-]{1,11})\)`)
 )
@@ -104,7 +107,12 @@ func ietfGroup(entry string) string {
 	if m := parenAcronym.FindStringSubmatch(entry); m != nil && ietfPrefix.MatchString(strings.TrimSpace(entry)) {
 		return "IETF " + m[1] + " WG"
 	}
-	e := collapseSpace(groupParen.ReplaceAllString(entry, " "))
+	for _, re := range []*regexp.Regexp{ietfParenWG, wgOfIETF} {
+		if m := re.FindStringSubmatch(collapseSpace(entry)); m != nil && orgByText(m[1]) == "" {
+			return "IETF " + strings.ToUpper(m[1]) + " WG"
+		}
+	}
+	e := collapseSpace(groupNoise.ReplaceAllString(collapseSpace(groupParen.ReplaceAllString(entry, " ")), ""))
 	low := strings.ToLower(e)
 	switch {
 	case low == "iab" || strings.Contains(low, "internet architecture board") || strings.HasPrefix(low, "iab "):
