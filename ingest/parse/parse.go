@@ -64,11 +64,25 @@ func skipMboxFrom(raw []byte) []byte {
 	return raw
 }
 
-// crlf turns the line ends of a message written with bare CRs (old Mac clients) into CRLF,
-// which the MIME reader needs; other messages are returned as they are.
+// crlf turns the line ends of a message written with bare CRs (old Mac clients), or with
+// CRLF and bare LF mixed (a relay or a script that joined parts), into CRLF, which the
+// MIME reader needs to find every part; messages that keep to one convention are returned
+// as they are.
 func crlf(raw []byte) []byte {
-	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') < 0 {
+	lf := bytes.Count(raw, []byte("\n"))
+	crlfs := bytes.Count(raw, []byte("\r\n"))
+	switch {
+	case lf == 0 && bytes.IndexByte(raw, '\r') >= 0:
+		return bytes.ReplaceAll(raw, []byte("\r"), []byte("\r\n"))
+	case crlfs == 0 || crlfs == lf:
 		return raw
 	}
-	return bytes.ReplaceAll(raw, []byte("\r"), []byte("\r\n"))
+	out := make([]byte, 0, len(raw)+lf-crlfs)
+	for i, c := range raw {
+		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
 }
