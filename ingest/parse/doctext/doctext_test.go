@@ -97,6 +97,8 @@ func TestHTML(t *testing.T) {
 		{"outlook o:p", `<p class=MsoNormal>Title: X<o:p></o:p></p><p class=MsoNormal><o:p>&nbsp;</o:p></p><p>Y</p>`, "Title: X\n\nY\n"},
 		{"attributes with > and quotes", `<a href="x>y" title='a>b' data=z>link</a> <img alt=">">end`, "link end\n"},
 		{"pre keeps lines and indentation", "<pre>a\n   b\n\nc</pre>d", "a\n   b\n\nc\nd\n"},
+		{"mailto link with a name", `Contact: <a href="mailto:r.okafor@op.example">Rita Okafor</a>`, "Contact: Rita Okafor <r.okafor@op.example>\n"},
+		{"mailto link showing its address", `<a href='MAILTO:a@b.example?subject=x'>a@b.example</a>`, "a@b.example\n"},
 		{"lone angle brackets", `a < b > c <3 </ x>`, "a < b > c <3\n"},
 		{"unterminated", `<p>x<!-- never closed`, "x\n"},
 		{"unterminated tag", `x<div class="`, "x\n"},

@@ -3,6 +3,7 @@ package doctext
 import (
 	"bytes"
 	"html"
+	"regexp"
 	"strings"
 )
 
@@ -31,6 +32,9 @@ func htmlText(src []byte) (out string) {
 	t := htmlTok{src: src}
 	inHead := false
 	preDepth := 0
+	// A mailto: link whose text is only a name ("Rita Okafor"): its address is written
+	// after the text, as a mail client shows it, so contact fields keep it.
+	mailto, linkText := "", ""
 	for {
 		kind, name, text := t.next()
 		switch kind {
@@ -41,6 +45,9 @@ func htmlText(src []byte) (out string) {
 				continue
 			}
 			s := html.UnescapeString(string(text))
+			if mailto != "" {
+				linkText += s
+			}
 			if preDepth > 0 {
 				writePre(b, s)
 			} else {
@@ -65,6 +72,18 @@ func htmlText(src []byte) (out string) {
 					}
 				} else {
 					preDepth++
+				}
+			case "a":
+				if !end {
+					mailto, linkText = "", ""
+					if m := mailtoHref.FindSubmatch(t.attrs); m != nil {
+						mailto = html.UnescapeString(string(m[1]))
+					}
+				} else if mailto != "" {
+					if !strings.Contains(linkText, "@") {
+						b.text(" <" + mailto + ">")
+					}
+					mailto = ""
 				}
 			case "br":
 				b.endLine(true)
@@ -141,9 +160,13 @@ const (
 // (lower-cased, attributes skipped) and skips comments, doctypes and
 // processing instructions. Every step consumes input, so it is linear.
 type htmlTok struct {
-	src []byte
-	pos int
+	src   []byte
+	pos   int
+	attrs []byte // the attributes of the last start tag
 }
+
+// mailtoHref finds the address of a mailto: link among a tag's attributes.
+var mailtoHref = regexp.MustCompile(`(?i)\bhref\s*=\s*["']?\s*mailto:([^"'\s>?&]+@[^"'\s>?&]+)`)
 
 func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 
@@ -199,7 +222,9 @@ func (t *htmlTok) next() (tokKind, string, []byte) {
 		return t.next()
 	case isASCIILetter(c):
 		name := t.tagName(start + 1)
+		from := t.pos
 		t.skipAttrs()
+		t.attrs = src[from:t.pos]
 		return tokStart, name, nil
 	}
 	// A lone '<' is text.
