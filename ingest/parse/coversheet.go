@@ -6,22 +6,25 @@ import (
 	"github.com/ietf-tools/liaisond/ingest/parse/doctext"
 )
 
-// coverSheet reads the field block out of attached statement documents (DOCX, PDF), for mail
-// whose body lacks the fields. It returns the fields found and the first document title.
+// coverSheet reads the field block out of the attached statement document (DOCX, PDF, text),
+// for mail whose body lacks the fields. Of several documents (a cover sheet, a change
+// request, an annex), the one with the most statement fields is the cover sheet; the
+// others lend it nothing, since their Title and Date rows are their own. It returns the
+// fields found and the document's title property.
 func (b *builder) coverSheet(files []File) (fields, string) {
-	all := fields{first: map[string]field{}, all: map[string][]field{}}
-	title := ""
+	best := fields{first: map[string]field{}, all: map[string][]field{}}
+	bestScore, title := 0, ""
 	for _, f := range files {
 		doc, ok := b.document(f)
 		if !ok {
 			continue
 		}
-		all = fillFrom(all, scanFields(doc.Text))
-		if title == "" {
-			title = docTitle(doc.Title)
+		fs := scanFields(doc.Text)
+		if score := evidenceCount(fs); score > bestScore {
+			best, bestScore, title = fs, score, docTitle(doc.Title)
 		}
 	}
-	return all, title
+	return best, title
 }
 
 // docTitle is a document's title property when it reads as a title: a phrase, not a

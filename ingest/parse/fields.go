@@ -300,7 +300,11 @@ func knownLabelLine(line string) bool {
 // countLabels is how many different statement labels text carries: how much it looks like
 // a statement's field block.
 func countLabels(text string) int {
-	fs := scanFields(text)
+	return evidenceCount(scanFields(text))
+}
+
+// evidenceCount is how many different statement labels fs holds.
+func evidenceCount(fs fields) int {
 	n := 0
 	for _, k := range evidenceKeys {
 		if fs.has(k) {
