@@ -264,6 +264,12 @@ func scanFields(text string) fields {
 			cur.more = append(cur.more, strings.TrimSpace(line))
 			continue
 		}
+		if cur != nil && (cur.key == "technical" || cur.key == "response") && !inBody && len(strings.TrimSpace(line)) <= 60 {
+			// A contact block goes on over short lines (name, organisation, country) whose
+			// indent a table cell or merged cell lost.
+			cur.more = append(cur.more, strings.TrimSpace(line))
+			continue
+		}
 		if cur != nil && !inBody && i+1 < len(lines) && knownLabelLine(lines[i+1]) {
 			// A line between two fields continues the first: a title wrapped by a PDF or
 			// Word layout that lost its indentation.
