@@ -141,7 +141,11 @@ func (b *builder) build() {
 		st.FromGroups = []string{normalizeFromGroup(groupText, st.FromOrg)}
 	case st.FromOrg != "":
 		st.FromGroups = []string{st.FromOrg}
-		res.problem("no From/Source field; sending group is only the organisation")
+		if g := orgGroupIn(text, st.FromOrg); g != "" {
+			st.FromGroups = []string{g} // "ETSI TC SmartM2M document ..." in the mail
+		} else {
+			res.problem("no From/Source field; sending group is only the organisation")
+		}
 	}
 	if b.announcement(text, files, senderEmail, st.FromOrg) {
 		res.Kind = NotStatement
@@ -202,6 +206,9 @@ func (b *builder) build() {
 		}
 	}
 	st.Purpose = purposeOf(fs, st.Title, st.Deadline != "")
+	if st.Purpose == liaisond.PurposeNone {
+		st.Purpose = purposeInProse(text) // "sends this liaison statement ... for information"
+	}
 
 	// Body, identifiers, files.
 	st.Body = cleanBody(l.text)

@@ -260,3 +260,19 @@ func ituGroupIn(text, sector string) string {
 	}
 	return ""
 }
+
+// orgGroupIn finds a group of org named in a statement's head ("ETSI TC SmartM2M", "ETSI
+// ISG ZSM"), for mail that has no From line.
+func orgGroupIn(text, org string) string {
+	if len(text) > ituGroupHead {
+		text = text[:ituGroupHead]
+	}
+	re, err := regexp.Compile(`\b` + regexp.QuoteMeta(org) + `\s+((?:TC|ISG|EP|WG|SG|TG|SC)\s*[A-Za-z0-9][A-Za-z0-9-]*)`)
+	if err != nil {
+		return ""
+	}
+	if m := re.FindStringSubmatch(text); m != nil {
+		return normalizeFromGroup(org+" "+m[1], org)
+	}
+	return ""
+}

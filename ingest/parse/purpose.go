@@ -122,3 +122,15 @@ func ituPurpose(fs fields) liaisond.Purpose {
 func ietfMentioned(s string) bool {
 	return ietfWord.MatchString(s) || len(ietfGroups(s)) > 0
 }
+
+// proseLS is a sentence that says what a statement is sent for.
+var proseLS = regexp.MustCompile(`(?i)\b(?:liaison statement|liaison|LS)\b[^.\n]{0,100}?\bfor\s+(?:your\s+|its\s+)?(action|comments?|information|info)\b`)
+
+// purposeInProse reads the purpose from a sentence of a mail that has no field for it:
+// "TC SmartM2M sends this liaison statement to IETF ASDF for information."
+func purposeInProse(text string) liaisond.Purpose {
+	if m := proseLS.FindStringSubmatch(collapseSpace(text)); m != nil {
+		return purposeWord(m[1])
+	}
+	return liaisond.PurposeNone
+}
