@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"bytes"
 	"strings"
 
 	"github.com/ietf-tools/liaisond/ingest/parse/doctext"
@@ -50,6 +51,8 @@ func (b *builder) document(f File) (doctext.Document, bool) {
 		doc, err = doctext.ReadDOCX(f.Data, b.opts.MaxDocumentBytes)
 	case f.ContentType == "application/pdf" || strings.HasSuffix(name, ".pdf"):
 		doc, err = doctext.ReadPDF(f.Data, b.opts.MaxDocumentBytes)
+	case strings.HasSuffix(f.ContentType, "/rtf") || strings.HasSuffix(name, ".rtf") || bytes.HasPrefix(f.Data, []byte(`{\rtf`)):
+		doc, err = doctext.ReadRTF(f.Data, b.opts.MaxDocumentBytes)
 	case f.ContentType == "text/plain" && int64(len(f.Data)) <= b.opts.MaxDocumentBytes:
 		doc.Text = cleanText(f.Data)
 	default:
