@@ -28,3 +28,25 @@ func NormalEmail(addr string) string {
 	addr = strings.TrimSuffix(addr, ">")
 	return strings.ToLower(strings.TrimSpace(addr))
 }
+
+// listDomains are hosts whose every address is a mailing list.
+var listDomains = []string{"googlegroups.com", "groups.io", "lists.ietf.org"}
+
+// ListHost reports whether addr is at a mailing-list host ("lists.o-ran.org",
+// "googlegroups.com"): a list, never acknowledged, whatever its local part.
+func ListHost(addr string) bool {
+	at := strings.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	domain := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(addr[at+1:]), ">"))
+	if strings.HasPrefix(domain, "lists.") || strings.HasPrefix(domain, "list.") {
+		return true
+	}
+	for _, d := range listDomains {
+		if domain == d || strings.HasSuffix(domain, "."+d) {
+			return true
+		}
+	}
+	return false
+}

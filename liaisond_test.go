@@ -72,3 +72,15 @@ func TestPurpose(t *testing.T) {
 		t.Error("NeedsDeadline")
 	}
 }
+
+func TestListHost(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"wg11-liaison@lists.o-ran.org": true, "x@list.example.org": true, "g@googlegroups.com": true,
+		"a@sub.groups.io": true, "ccamp@lists.ietf.org": true, "liaisons@broadband-forum.org": false,
+		"tsbsg15@itu.int": false, "<a@Lists.Example.COM>": true, "nodomain": false,
+	} {
+		if got := ListHost(addr); got != want {
+			t.Errorf("ListHost(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}

@@ -82,7 +82,6 @@ var (
 	daemonLocalRe = regexp.MustCompile(`^(?:mailer-daemon|mail-daemon|postmaster|mailer|maildelivery|nobody|bounces?|bounce[-.].*|.*-bounces?|.*-request|owner-.*|.*-owner|no[-_.]?reply(?:[-_.].*)?|do[-_.]?not[-_.]?reply(?:[-_.].*)?|auto-?reply|notifications?)$`)
 	// roleLocalRe are IETF-side role aliases that reach people, not lists.
 	roleLocalRe = regexp.MustCompile(`^(?:.+-(?:chairs?|ads?|secretary|secretariat|director|manager|managers|coordination|liaison|liaisons)|iesg|iab|iab-chair|ietf-chair|irtf-chair|iesg-secretary|exec-director|iad|chair|secretariat|statements)$`)
-	listDomains = []string{"googlegroups.com", "groups.io", "lists.ietf.org"}
 )
 
 // Check says whether automatic mail of kind may go to addr: nil, or a *Refused with
@@ -102,7 +101,7 @@ func (g *Gate) Check(kind store.OutboxKind, addr string) error {
 		return nil
 	case g.lists[n]:
 		return refuse("mailing list address")
-	case isListDomain(domain):
+	case liaisond.ListHost(addr):
 		return refuse("mailing list address (list host)")
 	case g.ietfSide(domain) && !roleLocalRe.MatchString(baseLocal(local)):
 		return refuse("IETF-side mailing list address")
@@ -137,18 +136,6 @@ func (g *Gate) Screen(kind store.OutboxKind, to, cc []string) (okTo, okCc []stri
 func (g *Gate) ietfSide(domain string) bool {
 	for _, d := range g.ietf {
 		d = strings.ToLower(d)
-		if domain == d || strings.HasSuffix(domain, "."+d) {
-			return true
-		}
-	}
-	return false
-}
-
-func isListDomain(domain string) bool {
-	if strings.HasPrefix(domain, "lists.") || strings.HasPrefix(domain, "list.") {
-		return true
-	}
-	for _, d := range listDomains {
 		if domain == d || strings.HasSuffix(domain, "."+d) {
 			return true
 		}

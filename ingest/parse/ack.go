@@ -51,6 +51,8 @@ func (b *builder) ack(st *liaisond.Statement, fromBody bool) liaisond.Ack {
 			why = "not an address"
 		case ietfSide(n):
 			why = "an IETF-side address"
+		case liaisond.ListHost(n):
+			why = "a mailing list"
 		case noReplyAddress(n):
 			why = "a daemon or no-reply address"
 		case isOwnAddress(n, b.opts):
