@@ -60,7 +60,7 @@ func (b *builder) build() {
 	res := b.res
 	idx := b.statementLayer()
 	l := b.chain[idx]
-	text := stripQuoted(l.text)
+	text := beforeAnnex(stripQuoted(l.text))
 	fs := scanFields(text)
 	files := allFiles(b.ent)
 	cover, coverTitle := fields{}, ""
@@ -69,6 +69,12 @@ func (b *builder) build() {
 		fs = fillFrom(fs, cover)
 	}
 
+	if reason := b.draft(text, l); reason != "" {
+		res.Kind = NotStatement
+		res.Reason = reason
+		res.Ack = liaisond.Ack{Reason: "not a statement"}
+		return
+	}
 	if reason := b.evidence(fs, l, files, cover); reason != "" {
 		res.Kind = NotStatement
 		res.Reason = reason
@@ -464,4 +470,37 @@ func (b *builder) announcement(text string, files []File, sender, fromOrg string
 		return false
 	}
 	return ietfSide(sender) || b.ent.header.Get("List-Id") != ""
+}
+
+var (
+	// annexHeading starts an annex, where a reply reproduces the statement it answers.
+	annexHeading = regexp.MustCompile(`(?im)^[ \t]*(?:annex|appendix)\b[^\n]{0,120}$`)
+	draftHeading = regexp.MustCompile(`(?im)^[ \t=*-]*DRAFT\s+(?:\(rev\s*\d+\)\s+)?(?:LIAISON\s+STATEMENT|LS)\b`)
+	draftSubject = regexp.MustCompile(`(?i)\bdraft\s+(?:reply\s+)?(?:LS|liaison(?:\s+statement)?)\b`)
+)
+
+// beforeAnnex cuts text at an annex heading that follows a statement's field block: a reply
+// that reproduces the statement it answers there must not take that one's fields.
+func beforeAnnex(text string) string {
+	for _, loc := range annexHeading.FindAllStringIndex(text, -1) {
+		if countLabels(text[:loc[0]]) >= 2 {
+			return text[:loc[0]]
+		}
+	}
+	return text
+}
+
+// draft says why a mail carrying a statement's block is only a draft of one, circulated
+// for comments inside the sending body (headed "DRAFT LIAISON STATEMENT", or a subject
+// about a draft LS, on a list or asking for comments); "" when it is not.
+func (b *builder) draft(text string, l *layer) string {
+	subject := b.chain[0].subject
+	if !draftHeading.MatchString(text) && !draftSubject.MatchString(subject) {
+		return ""
+	}
+	onList := b.ent.header.Get("List-Id") != "" || listPost(b.ent.header) != ""
+	if onList || strings.Contains(strings.ToLower(subject+" "+l.subject), "comment") {
+		return "a draft of a liaison statement circulated for comments, not the statement itself"
+	}
+	return ""
 }
