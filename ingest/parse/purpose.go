@@ -8,7 +8,7 @@ import (
 )
 
 var (
-	purposeWords = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply)\b`)
+	purposeWords = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply|review|feedback|decision|approval|agreement)\b`)
 	clauseSep    = regexp.MustCompile(`[;.\n]|,\s*(?:and\s+)?(?:others?|all other)`)
 	ietfWord     = regexp.MustCompile(`(?i)\b(IETF|IAB|IESG)\b`)
 	forPurpose   = regexp.MustCompile(`(?i)^\s*for\s+(?:action|comments?|information|info)\b`)
@@ -18,9 +18,9 @@ var (
 // purposeWord maps the word a statement uses to the Datatracker's purpose.
 func purposeWord(w string) liaisond.Purpose {
 	switch strings.ToLower(w) {
-	case "action":
+	case "action", "decision", "approval", "agreement":
 		return liaisond.PurposeAction
-	case "comment", "comments":
+	case "comment", "comments", "review", "feedback":
 		return liaisond.PurposeComment
 	case "information", "info":
 		return liaisond.PurposeInfo
@@ -78,14 +78,14 @@ func perRecipient(v string) liaisond.Purpose {
 	if len(clauses) > 1 {
 		for _, c := range clauses {
 			if ietfMentioned(c) {
-				if m := purposeWords.FindString(c); m != "" {
-					return purposeWord(m)
+				if p := strongestPurpose(c); p != liaisond.PurposeNone {
+					return p
 				}
 			}
 		}
 	}
-	if m := purposeWords.FindString(v); m != "" {
-		return purposeWord(m)
+	if p := strongestPurpose(v); p != liaisond.PurposeNone {
+		return p
 	}
 	// ISO/IEC JTC 1 documents code the requested action.
 	switch strings.ToUpper(strings.Trim(collapseSpace(v), ". ")) {
@@ -133,4 +133,21 @@ func purposeInProse(text string) liaisond.Purpose {
 		return purposeWord(m[1])
 	}
 	return liaisond.PurposeNone
+}
+
+// purposeRank orders purposes by what they ask of the addressee.
+var purposeRank = map[liaisond.Purpose]int{
+	liaisond.PurposeResponse: 1, liaisond.PurposeInfo: 2, liaisond.PurposeComment: 3, liaisond.PurposeAction: 4,
+}
+
+// strongestPurpose is the purpose of the strongest word in v: "Information/Action" and
+// "For information and comment" ask for action and comment.
+func strongestPurpose(v string) liaisond.Purpose {
+	best := liaisond.PurposeNone
+	for _, w := range purposeWords.FindAllString(v, -1) {
+		if p := purposeWord(w); purposeRank[p] > purposeRank[best] {
+			best = p
+		}
+	}
+	return best
 }
