@@ -12,7 +12,7 @@ import (
 
 var (
 	tgppMeeting   = regexp.MustCompile(`(?im)^\s*(3GPP\s+TSG[- ]?(?:SA|CT|RAN|GERAN)(?:[- ]?WG[- ]?\d|\d)?)\b`)
-	ituHeading    = regexp.MustCompile(`(?i)\bLIAISON STATEMENT\b|\bINTERNATIONAL TELECOMMUNICATION UNION\b`)
+	ituHeading    = regexp.MustCompile(`(?i)\bLIAISON STATEMENT\b|\bINTERNATIONAL TELECOMMUNICATION UNION\b|\bD[ÉE]CLARATION DE LIAISON\b|\bDECLARACI[ÓO]N DE COORDINACI[ÓO]N\b|\bUNION INTERNATIONALE DES T[ÉE]L[ÉE]COMMUNICATIONS\b|\bUNI[ÓO]N INTERNACIONAL DE TELECOMUNICACIONES\b`)
 	liaisonWord   = regexp.MustCompile(`(?i)\bliaison\b|\bLS\b|\bliaise-\d`)
 	mailmanFooter = regexp.MustCompile(`(?s)\n_{20,}\n[^\n]{0,80}(?:mailing list|list --)[^\n]*\n.*$`)
 	blankRun      = regexp.MustCompile(`\n{3,}`)

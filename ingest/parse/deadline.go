@@ -27,7 +27,7 @@ const monthAlt = `([A-Za-zéèûä]{3,10})\.?`
 var (
 	isoDate      = regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})\b`)
 	slashISODate = regexp.MustCompile(`\b(\d{4})/(\d{1,2})/(\d{1,2})\b`)
-	dayMonthName = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th|er|\.)?(?:\s+(?:of\s+)?|-)` + monthAlt + `(?:,?\s+|-)(\d{4})\b`)
+	dayMonthName = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th|er|\.)?(?:\s+(?:of\s+|de\s+)?|-)` + monthAlt + `(?:,?\s+(?:de\s+)?|-)(\d{4})\b`)
 	monthNameDay = regexp.MustCompile(`(?i)\b` + monthAlt + `\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`)
 	numericDate  = regexp.MustCompile(`\b(\d{1,2})([./-])(\d{1,2})([./-])(\d{4})\b`)
 )

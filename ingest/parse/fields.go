@@ -112,7 +112,7 @@ var statementLabels = map[string]string{
 	"reply to ls":               "responseto",
 	"action":                    "action",
 	"action id":                 "purpose",
-	"status":                    "purpose",
+	"status":                    "status",
 	"due date":                  "deadline",
 	"action due date":           "deadline",
 	"expected action":           "purpose",
@@ -122,6 +122,29 @@ var statementLabels = map[string]string{
 	"ls number":                 "reference",
 	"our ref":                   "reference",
 	"document":                  "reference",
+	// The ITU template in French and Spanish.
+	"titre":               "title",
+	"título":              "title",
+	"titulo":              "title",
+	"origine":             "from",
+	"origen":              "from",
+	"pour action à":       "foraction",
+	"pour action a":       "foraction",
+	"pour observations à": "forcomment",
+	"pour commentaires à": "forcomment",
+	"pour information à":  "forinfo",
+	"pour information a":  "forinfo",
+	"para acción a":       "foraction",
+	"para accion a":       "foraction",
+	"para comentarios a":  "forcomment",
+	"para información a":  "forinfo",
+	"para informacion a":  "forinfo",
+	"date limite":         "deadline",
+	"fecha límite":        "deadline",
+	"fecha limite":        "deadline",
+	"contacto":            "technical",
+	"approbation":         "ignore",
+	"aprobación":          "ignore",
 	// Labels that are part of a block but not fields of the record; they end the field
 	// before them and say that this is a statement's block.
 	"submission date":          "ignore",
@@ -150,7 +173,7 @@ var valueExpected = map[string]bool{"title": true, "from": true, "to": true, "pu
 var evidenceKeys = []string{"title", "from", "to", "purpose", "foraction", "forcomment", "forinfo",
 	"deadline", "response", "technical", "responseto"}
 
-var labelLine = regexp.MustCompile(`^([ \t]*)([A-Za-z][A-Za-z0-9 ()./'&*-]{0,40}?)[ \t]*:[ \t]*(.*)$`)
+var labelLine = regexp.MustCompile(`^([ \t]*)(\pL[\pL0-9 ()./'&*-]{0,40}?)[ \t]*:[ \t]*(.*)$`)
 var pleaseReplyBy = regexp.MustCompile(`(?i)^[ \t]*(please reply by|reply by)[ \t]+(.+)$`)
 
 // canonicalLabel turns "Technical Contact(s)" into "technical contact", and ETSI's

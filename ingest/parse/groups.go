@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	ituSG       = regexp.MustCompile(`(?i)\b(?:Study[\s-]*Group|SG)[\s-]*(\d{1,2})\b`)
+	ituSG       = regexp.MustCompile(`(?i)(?:\bStudy[\s-]*Group|\bSG|\bCommission\s+d'[ée]tudes|\bComisi[óo]n\s+de\s+Estudios?|\bCE)[\s-]*(\d{1,2})\b`)
 	ituWP       = regexp.MustCompile(`(?i)\b(?:Working\s*Party|WP)\s*(\d[A-Z]?)\b`)
 	tsag        = regexp.MustCompile(`(?i)\bTSAG\b`)
 	tgppWG      = regexp.MustCompile(`(?i)\b(?:TSG[- ]?)?(SA|CT|RAN|GERAN)[- ]?(?:WG|Working Group)?[- ]?(\d)\b`)

@@ -18,7 +18,7 @@ var orgs = []org{
 	{"3GPP", regexp.MustCompile(`(?i)\b3GPP\b|\bTSG[- ]?(?:SA|CT|RAN|GERAN)\b`), []string{"3gpp.org"}},
 	{"ITU-R", regexp.MustCompile(`(?i)\bITU-R\b|Radiocommunication Sector`), nil},
 	{"ITU-D", regexp.MustCompile(`(?i)\bITU-D\b|Telecommunication Development Sector`), nil},
-	{"ITU-T", regexp.MustCompile(`(?i)\bITU-T\b|\bITU\b|\bTSAG\b|Telecommunication Standardi[sz]ation Sector`), []string{"itu.int"}},
+	{"ITU-T", regexp.MustCompile(`(?i)\bITU-T\b|\bITU\b|\bUIT-T\b|\bTSAG\b|Telecommunication Standardi[sz]ation Sector`), []string{"itu.int"}},
 	{"IEEE", regexp.MustCompile(`(?i)\bIEEE\b`), []string{"ieee.org"}},
 	{"Broadband Forum", regexp.MustCompile(`(?i)\bBroadband[- ]Forum\b|\bBBF\b`), []string{"broadband-forum.org"}},
 	{"O-RAN Alliance", regexp.MustCompile(`(?i)\bO-RAN\b`), []string{"o-ran.org"}},
@@ -52,14 +52,17 @@ var orgs = []org{
 	{"IETF", regexp.MustCompile(`(?i)\bIETF\b|\bIAB\b|\bIESG\b|\bIRTF\b|Internet Architecture Board`), []string{"ietf.org", "iab.org", "irtf.org"}},
 }
 
-// orgByText names the organisation a group line belongs to, or "".
+// orgByText names the organisation a group line belongs to, or "": the one named first
+// ("IEEE 802.3 ... and ITU-T Study Group 15" is IEEE's joint statement), the more specific
+// one where two names start at the same place (ITU-R before ITU-T).
 func orgByText(s string) string {
+	best, at := "", len(s)+1
 	for _, o := range orgs {
-		if o.re.MatchString(s) {
-			return o.name
+		if loc := o.re.FindStringIndex(s); loc != nil && loc[0] < at {
+			best, at = o.name, loc[0]
 		}
 	}
-	return ""
+	return best
 }
 
 // orgByDomain names the organisation a mail domain belongs to, or "".

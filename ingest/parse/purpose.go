@@ -8,11 +8,12 @@ import (
 )
 
 var (
-	purposeWords = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply|review|feedback|decision|approval|agreement)\b`)
-	clauseSep    = regexp.MustCompile(`[;.\n]|,\s*(?:and\s+)?(?:others?|all other)`)
-	ietfWord     = regexp.MustCompile(`(?i)\b(IETF|IAB|IESG)\b`)
-	forPurpose   = regexp.MustCompile(`(?i)^\s*for\s+(?:action|comments?|information|info)\b`)
-	replyTitle   = regexp.MustCompile(`(?i)^(?:reply\s+ls|ls/r|ls\s*/\s*r|response\s+to|reply\s+to|answer\s+to)\b|\bLS/r\b`)
+	purposeWords  = regexp.MustCompile(`(?i)\b(action|comments?|information|info|response|reply|review|feedback|decision|approval|agreement)\b`)
+	clauseSep     = regexp.MustCompile(`[;.\n]|,\s*(?:and\s+)?(?:others?|all other)`)
+	ietfWord      = regexp.MustCompile(`(?i)\b(IETF|IAB|IESG)\b`)
+	statusPurpose = regexp.MustCompile(`(?i)^\s*(?:for\s+)?(?:action|comments?|information|info|review)\b`)
+	forPurpose    = regexp.MustCompile(`(?i)^\s*for\s+(?:action|comments?|information|info)\b`)
+	replyTitle    = regexp.MustCompile(`(?i)^(?:reply\s+ls|ls/r|ls\s*/\s*r|response\s+to|reply\s+to|answer\s+to)\b|\bLS/r\b`)
 )
 
 // purposeWord maps the word a statement uses to the Datatracker's purpose.
@@ -36,12 +37,21 @@ func purposeWord(w string) liaisond.Purpose {
 // deadline, something is asked for by then: action.
 func purposeOf(fs fields, title string, deadline bool) liaisond.Purpose {
 	reply := replyTitle.MatchString(title) || (fs.has("responseto") && !emptyValue(fs.value("responseto")))
-	for _, f := range fs.all["purpose"] { // "Status: Approved ..." before "Expected action: COMM"
+	for _, f := range fs.all["purpose"] {
 		if p := perRecipient(f.text()); p != liaisond.PurposeNone {
 			if p == liaisond.PurposeInfo && reply {
 				return liaisond.PurposeResponse
 			}
 			return p
+		}
+	}
+	// ITU-R's "Status: For information"; a status that is prose ("Approved ...; the action
+	// due date of N 24388 ...") says nothing about the purpose.
+	for _, f := range fs.all["status"] {
+		if statusPurpose.MatchString(f.oneLine()) {
+			if p := perRecipient(f.oneLine()); p != liaisond.PurposeNone {
+				return p
+			}
 		}
 	}
 	if p := ituPurpose(fs); p != liaisond.PurposeNone {
