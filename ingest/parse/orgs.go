@@ -60,6 +60,9 @@ func orgByText(s string) string {
 	for _, o := range orgs {
 		if loc := o.re.FindStringIndex(s); loc != nil && loc[0] < at {
 			best, at = o.name, loc[0]
+			if at == 0 {
+				break // nothing starts earlier
+			}
 		}
 	}
 	return best
