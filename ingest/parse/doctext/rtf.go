@@ -211,27 +211,9 @@ func (r *rtfReader) word(name string, n int, has bool) {
 	case "intbl":
 		r.intbl = true
 	case "trowd":
-		r.flush()
-		if !r.inTable {
-			r.b.startTable()
-			r.inTable = true
-		}
-		if !r.inRow {
-			r.b.startRow()
-			r.b.startCell()
-			r.inRow = true
-		}
+		r.openRow()
 	case "cell":
-		r.flush()
-		if !r.inTable {
-			r.b.startTable()
-			r.inTable = true
-		}
-		if !r.inRow {
-			r.b.startRow()
-			r.b.startCell()
-			r.inRow = true
-		}
+		r.openRow()
 		r.b.endCell()
 		r.b.startCell()
 	case "row":
@@ -241,6 +223,21 @@ func (r *rtfReader) word(name string, n int, has bool) {
 			r.b.endRow()
 			r.inRow = false
 		}
+	}
+}
+
+// openRow starts a table and a row with its first cell, unless they are open: RTF marks
+// where rows end, not always where they begin.
+func (r *rtfReader) openRow() {
+	r.flush()
+	if !r.inTable {
+		r.b.startTable()
+		r.inTable = true
+	}
+	if !r.inRow {
+		r.b.startRow()
+		r.b.startCell()
+		r.inRow = true
 	}
 }
 
