@@ -95,7 +95,7 @@ func (b *builder) build() {
 			res.problem("no Title field; title taken from the subject")
 		}
 	}
-	st.Title = strings.Trim(collapseSpace(st.Title), `"`)
+	st.Title = unwrapQuotes(collapseSpace(st.Title))
 
 	// Who sent it.
 	sender, fromBody := b.sender(idx, fs)
@@ -279,6 +279,13 @@ func (b *builder) headerSender(l *layer) (*liaisond.Contact, bool) {
 		if c := firstAddress(headerText(*l.header, "X-Original-From")); c != nil {
 			return c, false
 		}
+	}
+	// A statement mailed by a system (noreply@...) names the person who answers for it in
+	// Reply-To: that person is the sender.
+	if l.from != nil && noReplyAddress(liaisond.NormalEmail(l.from.Email)) && len(l.replyTo) == 1 &&
+		!noReplyAddress(liaisond.NormalEmail(l.replyTo[0].Email)) && l.replyTo[0].Email != "" {
+		c := l.replyTo[0]
+		return &c, false
 	}
 	return l.from, l.header == nil
 }
@@ -503,4 +510,13 @@ func (b *builder) draft(text string, l *layer) string {
 		return "a draft of a liaison statement circulated for comments, not the statement itself"
 	}
 	return ""
+}
+
+// unwrapQuotes removes quotes that wrap a whole title ("LS on X"), and only those: a title
+// that ends in a quoted name keeps its quotes.
+func unwrapQuotes(t string) string {
+	if len(t) >= 2 && t[0] == '"' && t[len(t)-1] == '"' && !strings.Contains(t[1:len(t)-1], `"`) {
+		return strings.TrimSpace(t[1 : len(t)-1])
+	}
+	return t
 }

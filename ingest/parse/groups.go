@@ -10,6 +10,7 @@ var (
 	ituSG       = regexp.MustCompile(`(?i)(?:\bStudy[\s-]*Group|\bSG|\bCommission\s+d'[ée]tudes|\bComisi[óo]n\s+de\s+Estudios?|\bCE)[\s-]*(\d{1,2})\b`)
 	ituWP       = regexp.MustCompile(`(?i)\b(?:Working\s*Party|WP)\s*(\d[A-Z]?)\b`)
 	tsag        = regexp.MustCompile(`(?i)\bTSAG\b`)
+	ituQuestion = regexp.MustCompile(`(?i)\bQ(?:uestion)?\s*\d{1,2}/(\d{1,2})\b`)
 	tgppWG      = regexp.MustCompile(`(?i)\b(?:TSG[- ]?)?(SA|CT|RAN|GERAN)[- ]?(?:WG|Working Group)?[- ]?(\d)\b`)
 	tgppTSG     = regexp.MustCompile(`(?i)\bTSG[- ]?(SA|CT|RAN|GERAN)\b`)
 	ieee802     = regexp.MustCompile(`(?i)\bIEEE\s*(?:P)?(802(?:\.\d+)?)\b`)
@@ -39,6 +40,10 @@ func normalizeFromGroup(g, orgName string) string {
 			return "ITU-R WP" + strings.ToUpper(m[1])
 		}
 		if m := ituSG.FindStringSubmatch(g); m != nil {
+			return orgName + " SG" + strings.TrimLeft(m[1], "0")
+		}
+		if m := ituQuestion.FindStringSubmatch(g); m != nil {
+			// "Q11/17 Rapporteur group meeting (...)": a Question of study group 17.
 			return orgName + " SG" + strings.TrimLeft(m[1], "0")
 		}
 	case "3GPP":
