@@ -18,6 +18,9 @@ func (b *builder) ack(st *liaisond.Statement, fromBody bool) liaisond.Ack {
 	if b.dt {
 		return liaisond.Ack{Reason: "Datatracker notification: the Datatracker already told the sender"}
 	}
+	if auto := strings.ToLower(strings.TrimSpace(b.ent.header.Get("Auto-Submitted"))); auto != "" && !strings.HasPrefix(auto, "no") {
+		return liaisond.Ack{To: []string{}, Reason: "sent as automatic mail (Auto-Submitted: " + auto + "): no automatic reply to it (RFC 3834)"}
+	}
 	excluded := map[string]string{}
 	for _, l := range b.chain {
 		if l.header != nil {

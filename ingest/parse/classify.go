@@ -44,7 +44,11 @@ func notStatement(h mail.Header, ent *entity, opts Options, datatracker bool) st
 	}
 	subject := headerText(h, "Subject")
 	if auto := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); auto != "" && !strings.HasPrefix(auto, "no") {
-		if !(datatracker && strings.HasPrefix(auto, "auto-generated")) {
+		// A liaison system that mails statements out marks them auto-generated, as the
+		// Datatracker does: one that carries a statement's field block is recorded (and,
+		// by RFC 3834, not acknowledged); any other automatic mail is not a statement.
+		generated := strings.HasPrefix(auto, "auto-generated")
+		if !(generated && (datatracker || countLabels(ent.text) >= 3)) {
 			return "automatic mail (Auto-Submitted: " + auto + "), never a statement nor acknowledged"
 		}
 	}
