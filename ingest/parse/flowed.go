@@ -18,6 +18,7 @@ func unflow(text string, delsp bool) string {
 			d++
 		}
 		content := l[d:]
+		spaced := strings.HasPrefix(content, " ")
 		content = strings.TrimPrefix(content, " ") // space-stuffing, or the space after ">"
 		if joining && d != depth {
 			b.WriteByte('\n') // a soft break cannot cross quote depths
@@ -25,7 +26,7 @@ func unflow(text string, delsp bool) string {
 		}
 		if !joining {
 			b.WriteString(strings.Repeat(">", d))
-			if d > 0 {
+			if d > 0 && spaced {
 				b.WriteByte(' ')
 			}
 		}
