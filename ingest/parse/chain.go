@@ -45,7 +45,7 @@ func unwrapInline(chain []*layer, l *layer) []*layer {
 	reply := subjectIsReply(l.subject)
 	// A thread forwarded to the intake ("Fw: RE: Fwd: LS ..."): the replies in it are
 	// passed through until the statement is found.
-	thread := subjectIsForward(l.subject)
+	thread := subjectForwardChain(l.subject)
 	for depth := 0; depth < maxForwardDepth; depth++ {
 		b, ok := findForward(l.text)
 		if !ok {

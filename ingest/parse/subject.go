@@ -46,6 +46,24 @@ func subjectIsForward(s string) bool {
 	return forwardOnlyRe.MatchString(s) && !replyOnlyRe.MatchString(s)
 }
 
+// subjectForwardChain reports whether any of the subject's leading prefixes says
+// "forwarded" ("RE: FW: ...", "AW: WG: ..."): a reply inside a thread that was forwarded.
+func subjectForwardChain(s string) bool {
+	s = collapseSpace(s)
+	for i := 0; i < 20; i++ {
+		s = strings.TrimSpace(bracketTagRe.ReplaceAllString(s, ""))
+		if forwardOnlyRe.MatchString(s) && !replyOnlyRe.MatchString(s) {
+			return true
+		}
+		m := prefixRe.FindStringIndex(s)
+		if m == nil {
+			return false
+		}
+		s = s[m[1]:]
+	}
+	return false
+}
+
 // subjectIsReply reports whether the subject's first prefix says "reply".
 func subjectIsReply(s string) bool {
 	s = strings.TrimSpace(bracketTagRe.ReplaceAllString(s, ""))
