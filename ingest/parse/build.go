@@ -60,7 +60,7 @@ func (b *builder) build() {
 	res := b.res
 	idx := b.statementLayer()
 	l := b.chain[idx]
-	text := beforeAnnex(stripQuoted(l.text))
+	text := beforeQuotedIETF(beforeAnnex(stripQuoted(l.text)))
 	fs := scanFields(text)
 	files := allFiles(b.ent)
 	cover, coverTitle := fields{}, ""
@@ -519,4 +519,22 @@ func unwrapQuotes(t string) string {
 		return strings.TrimSpace(t[1 : len(t)-1])
 	}
 	return t
+}
+
+// ietfFromLine is a field line that names the IETF as a statement's sender.
+var ietfFromLine = regexp.MustCompile(`(?im)^[ \t]*(?:From|Source)[ \t]*:[ \t]*(?:the[ \t]+)?IETF\b`)
+
+// beforeQuotedIETF cuts text at a paragraph that quotes the header of an IETF statement
+// ("From: IETF PQUIP WG", the statement a reply answers) after the statement's own fields:
+// an incoming statement is never from the IETF, so that block's fields are not its own.
+func beforeQuotedIETF(text string) string {
+	paras := strings.SplitAfter(text, "\n\n")
+	off := 0
+	for _, p := range paras {
+		if ietfFromLine.MatchString(p) && countLabels(text[:off]) >= 2 {
+			return text[:off]
+		}
+		off += len(p)
+	}
+	return text
 }
