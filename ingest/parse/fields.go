@@ -72,6 +72,8 @@ var statementLabels = map[string]string{
 	"from group":                "from",
 	"sending organization":      "from",
 	"sending organisation":      "from",
+	"liaison from":              "from",
+	"liaison to":                "to",
 	"to":                        "to",
 	"to group":                  "to",
 	"addressee":                 "to",
