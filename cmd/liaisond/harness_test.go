@@ -127,7 +127,7 @@ type hCase struct {
 func loadHarnessCases(t *testing.T) []*hCase {
 	t.Helper()
 	var emls []string
-	for _, dir := range []string{"corpus", "corpus-extra", "corpus-variants", "corpus-variants2", "corpus-variants3", "corpus-variants4", "corpus-variants5", "corpus-variants6", "corpus-variants7", "corpus-variants8", "corpus-variants9", "corpus-variants10", "corpus-variants11", "corpus-variants12", "corpus-variants13", "corpus-variants14", "corpus-variants15", "corpus-variants16", "corpus-variants17", "corpus-variants18", "corpus-variants19", "corpus-variants20", "corpus-variants21"} {
+	for _, dir := range []string{"corpus", "corpus-extra", "corpus-variants", "corpus-variants2", "corpus-variants3", "corpus-variants4", "corpus-variants5", "corpus-variants6", "corpus-variants7", "corpus-variants8", "corpus-variants9", "corpus-variants10", "corpus-variants11", "corpus-variants12", "corpus-variants13", "corpus-variants14", "corpus-variants15", "corpus-variants16", "corpus-variants17", "corpus-variants18", "corpus-variants19", "corpus-variants20", "corpus-variants21", "corpus-variants22"} {
 		l, _ := filepath.Glob(filepath.Join("..", "..", "ingest", "parse", "testdata", dir, "*.eml"))
 		emls = append(emls, l...)
 	}

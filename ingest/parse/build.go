@@ -126,7 +126,7 @@ func (b *builder) build() {
 	if sender != nil {
 		senderEmail = sender.Email
 	}
-	st.FromOrg = firstNonEmpty(orgByText(groupText), orgByText(meeting), orgByDomain(senderEmail), orgByAcronym(groupText))
+	st.FromOrg = firstNonEmpty(orgByText(groupText), orgByText(meeting), orgByDomain(senderEmail), orgByAcronym(groupText), orgByName(groupText))
 	if st.FromOrg == "" && groupText == "" {
 		st.FromOrg = orgByText(st.Title)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 var (
@@ -18,6 +19,8 @@ var (
 	wgSuffix    = regexp.MustCompile(`(?i)\s+(?:WGs?|working groups?|work groups?)$`)
 	groupSep    = regexp.MustCompile(`\s*(?:[,;]|\band\b|&)\s*`)
 	groupNoise  = regexp.MustCompile(`(?i)^(?:the\s+)`)
+	descParen   = regexp.MustCompile(`\s*\([^()]*\s[^()]*\)\s*$`)
+	ietfRole    = regexp.MustCompile(`(?i)^(?:chair|chairs|secretariat|secretary|executive director|liaison manager)$`)
 	// groupIdent is a group's number within its organisation: WG10, SG 13, TC5, WP 4B.
 	groupIdent = regexp.MustCompile(`\b(?:WG|SG|TG|TC|ISG|WP|SC|Q)\s?-?\d+[A-Z]?\b`)
 )
@@ -71,6 +74,13 @@ func normalizeFromGroup(g, orgName string) string {
 			return orgName + " " + m[2]
 		default:
 			return name
+		}
+	}
+	// "DVB Project, TM-IPI (Technical Module - IP Infrastructure)": the group's short name
+	// after the organisation's, without its spelt-out description.
+	if i := strings.Index(g, ", "); i > 0 && orgName != "" && strings.HasPrefix(strings.ToUpper(g[:i]), strings.ToUpper(orgName)) {
+		if rest := strings.TrimSpace(descParen.ReplaceAllString(g[i+2:], "")); rest != "" && !strings.ContainsAny(rest, " \t") {
+			return orgName + " " + rest
 		}
 	}
 	if orgName != "" && orgByText(g) == "" && !strings.HasPrefix(strings.ToUpper(g), strings.ToUpper(orgName)) {
@@ -139,8 +149,8 @@ func ietfGroup(entry string) string {
 		return ""
 	}
 	name = strings.TrimSpace(wgSuffix.ReplaceAllString(name, ""))
-	if name == "" || orgByText(name) != "" && orgByText(name) != "IETF" {
-		return ""
+	if name == "" || orgByText(name) != "" && orgByText(name) != "IETF" || ietfRole.MatchString(name) {
+		return "" // "IETF Chair" is a person, not a group
 	}
 	if areaSuffix.MatchString(name) {
 		return "IETF " + name
@@ -280,4 +290,22 @@ func orgGroupIn(text, org string) string {
 		return normalizeFromGroup(org+" "+m[1], org)
 	}
 	return ""
+}
+
+// groupWord ends an organisation's name in a group line it does not know: "LoRa Alliance
+// Technical Committee", "Thread Group, Inc. – Technical Working Group".
+var groupWord = regexp.MustCompile(`(?i)\s*(?:,|–|—|\s-\s|\b(?:Technical\s+(?:Working\s+Group|Committee|Task\s+Group|Module)|Working\s+Group|Work\s+Group|Committee|Task\s+Force|Expert\s+Group|WG|TC)\b)`)
+
+// orgByName names an organisation the list does not know from the group line that names
+// it: the words before its group, without "Inc." or a trademark sign.
+func orgByName(group string) string {
+	g := collapseSpace(strings.NewReplacer("®", "", "(R)", "", "™", "").Replace(group))
+	if loc := groupWord.FindStringIndex(g); loc != nil {
+		g = g[:loc[0]]
+	}
+	g = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(g), "Inc."), ","))
+	if g == "" || len(g) > 40 || len(strings.Fields(g)) > 4 || !unicode.IsUpper([]rune(g)[0]) {
+		return ""
+	}
+	return g
 }
