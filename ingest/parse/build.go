@@ -489,9 +489,19 @@ var (
 // beforeAnnex cuts text at an annex heading that follows a statement's field block: a reply
 // that reproduces the statement it answers there must not take that one's fields.
 func beforeAnnex(text string) string {
+	var starts []int
 	for _, loc := range annexHeading.FindAllStringIndex(text, -1) {
-		if countLabels(text[:loc[0]]) >= 2 {
-			return text[:loc[0]]
+		starts = append(starts, loc[0])
+	}
+	return cutAfterFields(text, starts)
+}
+
+// cutAfterFields cuts text at the first of starts (in order) that has the statement's own
+// fields before it, or returns it whole.
+func cutAfterFields(text string, starts []int) string {
+	for _, at := range starts {
+		if countLabels(text[:at]) >= 2 {
+			return text[:at]
 		}
 	}
 	return text
@@ -528,13 +538,13 @@ var ietfFromLine = regexp.MustCompile(`(?im)^[ \t]*(?:From|Source)[ \t]*:[ \t]*(
 // ("From: IETF PQUIP WG", the statement a reply answers) after the statement's own fields:
 // an incoming statement is never from the IETF, so that block's fields are not its own.
 func beforeQuotedIETF(text string) string {
-	paras := strings.SplitAfter(text, "\n\n")
-	off := 0
-	for _, p := range paras {
-		if ietfFromLine.MatchString(p) && countLabels(text[:off]) >= 2 {
-			return text[:off]
+	var starts []int
+	for _, loc := range ietfFromLine.FindAllStringIndex(text, -1) {
+		para := strings.LastIndex(text[:loc[0]], "\n\n") + 2 // the start of its paragraph
+		if para < 2 {
+			para = 0
 		}
-		off += len(p)
+		starts = append(starts, para)
 	}
-	return text
+	return cutAfterFields(text, starts)
 }

@@ -282,14 +282,27 @@ func orgGroupIn(text, org string) string {
 	if len(text) > ituGroupHead {
 		text = text[:ituGroupHead]
 	}
-	re, err := regexp.Compile(`\b` + regexp.QuoteMeta(org) + `\s+((?:TC|ISG|EP|WG|SG|TG|SC)\s*[A-Za-z0-9][A-Za-z0-9-]*)`)
-	if err != nil {
-		return ""
+	for i := 0; ; {
+		j := strings.Index(text[i:], org)
+		if j < 0 {
+			return ""
+		}
+		at := i + j
+		i = at + len(org)
+		if at > 0 && isWordByte(text[at-1]) {
+			continue // inside another word
+		}
+		if m := groupAfterOrg.FindStringSubmatch(text[i:]); m != nil {
+			return normalizeFromGroup(org+" "+m[1], org)
+		}
 	}
-	if m := re.FindStringSubmatch(text); m != nil {
-		return normalizeFromGroup(org+" "+m[1], org)
-	}
-	return ""
+}
+
+// groupAfterOrg is a group's designation right after its organisation's name.
+var groupAfterOrg = regexp.MustCompile(`^\s+((?:TC|ISG|EP|WG|SG|TG|SC)\s*[A-Za-z0-9][A-Za-z0-9-]*)`)
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
 }
 
 // groupWord ends an organisation's name in a group line it does not know: "LoRa Alliance
